@@ -1,0 +1,80 @@
+"""Who may see which reports, enforced in the queries themselves."""
+
+from __future__ import annotations
+
+import hmac
+
+from sqlalchemy import Select, false, or_, select, true
+
+from lapor.extensions import db
+from lapor.models import Agency, Report, subtree_ids
+from lapor.workflow import Actor, NotFound, hash_token
+
+
+def staff_scope(actor: Actor):
+    """A WHERE clause limiting reports to those the staff member may see."""
+    if actor.who == "sysadmin":
+        return true()
+    if actor.agency_id is None:
+        # Only national dispatchers have no agency; other roles without one see nothing.
+        return true() if actor.who == "dispatcher" else false()
+    agency = db.session.get(Agency, actor.agency_id)
+    own = subtree_ids(actor.agency_id)
+    if actor.who == "dispatcher":
+        if agency is not None and agency.parent_id is None:
+            return true()  # Admin Nasional
+        return or_(Report.agency_id.in_(own), Report.requested_agency_id.in_(own))
+    if actor.who == "agency_admin":
+        return Report.agency_id.in_(own)
+    if actor.who == "coordinator":
+        watched = set(own)
+        for supervised in agency.supervised if agency else ():
+            watched.update(subtree_ids(supervised.id))
+        return Report.agency_id.in_(watched)
+    return false()
+
+
+def staff_reports(actor: Actor) -> Select:
+    return select(Report).where(staff_scope(actor))
+
+
+def staff_report(actor: Actor, tracking_id: str, for_update: bool = False) -> Report:
+    """One report the actor may see, or NotFound (never a hint that it exists elsewhere)."""
+    query = staff_reports(actor).where(Report.tracking_id == tracking_id.upper())
+    report = db.session.scalars(query.with_for_update() if for_update else query).first()
+    if report is None:
+        raise NotFound("report_not_found")
+    return report
+
+
+def reporter_report(tracking_id: str, token: str | None, for_update: bool = False) -> Report:
+    """The report whose private access token the caller holds."""
+    query = select(Report).where(Report.tracking_id == tracking_id.upper())
+    report = db.session.scalars(query.with_for_update() if for_update else query).first()
+    if report is None or not token or not hmac.compare_digest(
+        hash_token(token), report.access_token_hash
+    ):
+        raise NotFound("report_not_found")
+    return report
+
+
+def public_report(tracking_id: str) -> Report:
+    """A report as anyone may see it: confidential reports do not exist here."""
+    query = select(Report).where(
+        Report.tracking_id == tracking_id.upper(), Report.confidential.is_(False)
+    )
+    report = db.session.scalars(query).first()
+    if report is None:
+        raise NotFound("report_not_found")
+    return report
+
+
+def public_reports() -> Select:
+    return select(Report).where(Report.confidential.is_(False), Report.state != "archived")
+
+
+def may_see_identity(report: Report, actor: Actor | None) -> bool:
+    """An anonymous reporter is known only to themselves and to system admins."""
+    if not report.anonymous:
+        return actor is not None and (actor.kind == "citizen" or actor.kind == "staff")
+    return actor is not None and (actor.kind == "citizen" or actor.who == "sysadmin")

@@ -1,0 +1,238 @@
+"""Reports: intake, the three views, and every workflow action."""
+
+from __future__ import annotations
+
+from flask import request, url_for
+from flask_smorest import Blueprint
+from sqlalchemy import func, select
+
+from lapor import access, workflow
+from lapor.api.schemas import (
+    AgencyTarget,
+    ArchiveIn,
+    ConfirmIn,
+    FlagsIn,
+    FollowUpIn,
+    MessageIn,
+    RatingIn,
+    ReasonIn,
+    ReportCreated,
+    ReportIn,
+    ReportListArgs,
+    ReportOut,
+    ReportPage,
+)
+from lapor.auth import current_actor, require_staff
+from lapor.clock import utcnow
+from lapor.extensions import db
+from lapor.intake import find_agency, receive
+from lapor.models import Report
+from lapor.views import report_view
+from lapor.workflow import CITIZEN, NewReport
+
+blp = Blueprint("reports", __name__, description="Reports and their workflow")
+STAFF = [{"bearer": []}]
+REPORTER = [{"reporterToken": []}]
+
+
+def new_report_from(args: dict, channel: str) -> NewReport:
+    reporter = args.get("reporter") or {}
+    return NewReport(
+        title=args["title"].strip(),
+        body=args["body"].strip(),
+        type=args.get("type") or "complaint",
+        channel=channel,
+        requested_agency=find_agency(args.get("agency")),
+        event_date=args.get("event_date"),
+        location=args.get("location"),
+        anonymous=bool(args.get("anonymous")),
+        confidential=bool(args.get("confidential")),
+        reporter_name=reporter.get("name"),
+        reporter_phone=reporter.get("phone"),
+        reporter_email=reporter.get("email"),
+    )
+
+
+@blp.route("/reports", methods=["POST"])
+@blp.arguments(ReportIn)
+@blp.response(201, ReportCreated)
+def create_report(args):
+    """Submit a report; keep the `access_token`, it opens the reporter's private view."""
+    report, token = receive(new_report_from(args, "api"), utcnow(), args.get("category"))
+    view = report_view(report, "reporter", CITIZEN)
+    view["access_token"] = token
+    view["private_url"] = url_for(
+        "citizen.track", tracking_id=report.tracking_id, akses=token, _external=True
+    )
+    return view
+
+
+@blp.route("/reports", methods=["GET"])
+@blp.arguments(ReportListArgs, location="query")
+@blp.response(200, ReportPage)
+def list_reports(args):
+    """Public reports, or with a bearer token the reports within the caller's reach."""
+    actor = current_actor()
+    query = access.staff_reports(actor) if actor else access.public_reports()
+    if args.get("state"):
+        query = query.where(Report.state == args["state"])
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    page, per_page = args["page"], args["per_page"]
+    rows = db.session.scalars(
+        query.order_by(Report.received_at.desc()).offset((page - 1) * per_page).limit(per_page)
+    )
+    audience = "staff" if actor else "public"
+    return {
+        "items": [report_view(r, audience, actor) for r in rows],
+        "page": page, "per_page": per_page, "total": total,
+    }
+
+
+@blp.route("/reports/<tracking_id>", methods=["GET"])
+@blp.response(200, ReportOut)
+@blp.doc(security=[{}, *STAFF, *REPORTER])
+def get_report(tracking_id):
+    """The public view; the reporter's with `X-Access-Token`; staff's with a bearer token."""
+    token = request.headers.get("X-Access-Token")
+    if token:
+        return report_view(access.reporter_report(tracking_id, token), "reporter", CITIZEN)
+    actor = current_actor()
+    if actor:
+        return report_view(access.staff_report(actor, tracking_id), "staff", actor)
+    return report_view(access.public_report(tracking_id), "public")
+
+
+def _staff_action(tracking_id, act):
+    actor = require_staff()
+    report = access.staff_report(actor, tracking_id, for_update=True)
+    act(report, actor, utcnow())
+    db.session.commit()
+    return report_view(report, "staff", actor)
+
+
+def _reporter_action(tracking_id, act):
+    report = access.reporter_report(
+        tracking_id, request.headers.get("X-Access-Token"), for_update=True
+    )
+    act(report, utcnow())
+    db.session.commit()
+    return report_view(report, "reporter", CITIZEN)
+
+
+@blp.route("/reports/<tracking_id>/disposition", methods=["POST"])
+@blp.arguments(AgencyTarget)
+@blp.response(200, ReportOut)
+@blp.doc(security=STAFF)
+def dispose(args, tracking_id):
+    """Dispatchers: hand a triaged report to an agency."""
+    agency = find_agency(args["agency"])
+    return _staff_action(
+        tracking_id, lambda r, a, now: workflow.dispose(r, a, now, agency, note=args.get("note"))
+    )
+
+
+@blp.route("/reports/<tracking_id>/redisposition", methods=["POST"])
+@blp.arguments(AgencyTarget)
+@blp.response(200, ReportOut)
+@blp.doc(security=STAFF)
+def redispose(args, tracking_id):
+    """Pass a report on: agency admins to a sub-unit, dispatchers anywhere."""
+    agency = find_agency(args["agency"])
+    return _staff_action(
+        tracking_id, lambda r, a, now: workflow.redispose(r, a, now, agency, note=args.get("note"))
+    )
+
+
+@blp.route("/reports/<tracking_id>/return", methods=["POST"])
+@blp.arguments(ReasonIn)
+@blp.response(200, ReportOut)
+@blp.doc(security=STAFF)
+def return_report(args, tracking_id):
+    """Agency admins: return a report as "bukan wewenang" (not our authority)."""
+    return _staff_action(
+        tracking_id, lambda r, a, now: workflow.return_report(r, a, now, args["reason"])
+    )
+
+
+@blp.route("/reports/<tracking_id>/follow-ups", methods=["POST"])
+@blp.arguments(FollowUpIn)
+@blp.response(200, ReportOut)
+@blp.doc(security=STAFF)
+def follow_up(args, tracking_id):
+    """Agency admins: post a follow-up; `final: true` resolves the report."""
+    return _staff_action(
+        tracking_id,
+        lambda r, a, now: workflow.follow_up(r, a, now, args["message"], final=args["final"]),
+    )
+
+
+@blp.route("/reports/<tracking_id>/information-requests", methods=["POST"])
+@blp.arguments(MessageIn)
+@blp.response(200, ReportOut)
+@blp.doc(security=STAFF)
+def request_info(args, tracking_id):
+    """Agency admins: ask the reporter for information (pauses the follow-up clock)."""
+    return _staff_action(
+        tracking_id, lambda r, a, now: workflow.request_info(r, a, now, args["message"])
+    )
+
+
+@blp.route("/reports/<tracking_id>/archive", methods=["POST"])
+@blp.arguments(ArchiveIn)
+@blp.response(200, ReportOut)
+@blp.doc(security=STAFF)
+def archive(args, tracking_id):
+    """Dispatchers: archive a triaged report with a reason."""
+    return _staff_action(
+        tracking_id,
+        lambda r, a, now: workflow.archive(r, a, now, args["reason"], note=args.get("note")),
+    )
+
+
+@blp.route("/reports/<tracking_id>/flags", methods=["POST"])
+@blp.arguments(FlagsIn)
+@blp.response(200, ReportOut)
+@blp.doc(security=STAFF)
+def set_flags(args, tracking_id):
+    """Dispatchers: mark a report anonymous and/or confidential (cannot be undone)."""
+    return _staff_action(
+        tracking_id,
+        lambda r, a, now: workflow.set_flags(
+            r, a, now, anonymous=args.get("anonymous"), confidential=args.get("confidential")
+        ),
+    )
+
+
+@blp.route("/reports/<tracking_id>/replies", methods=["POST"])
+@blp.arguments(MessageIn)
+@blp.response(200, ReportOut)
+@blp.doc(security=REPORTER)
+def reply(args, tracking_id):
+    """The reporter writes to the agency (answers a request for information)."""
+    return _reporter_action(
+        tracking_id, lambda r, now: workflow.reporter_reply(r, CITIZEN, now, args["message"])
+    )
+
+
+@blp.route("/reports/<tracking_id>/confirmation", methods=["POST"])
+@blp.arguments(ConfirmIn)
+@blp.response(200, ReportOut)
+@blp.doc(security=REPORTER)
+def confirm(args, tracking_id):
+    """The reporter answers the final follow-up: satisfied or not satisfied."""
+    return _reporter_action(
+        tracking_id,
+        lambda r, now: workflow.confirm(r, CITIZEN, now, args["satisfied"], comment=args.get("comment")),
+    )
+
+
+@blp.route("/reports/<tracking_id>/rating", methods=["POST"])
+@blp.arguments(RatingIn)
+@blp.response(200, ReportOut)
+@blp.doc(security=REPORTER)
+def rate(args, tracking_id):
+    """The reporter rates a closed report from 1 to 5."""
+    return _reporter_action(
+        tracking_id,
+        lambda r, now: workflow.rate(r, CITIZEN, now, args["rating"], comment=args.get("comment")),
+    )

@@ -1,0 +1,174 @@
+"""Request and response shapes of the JSON API (marshmallow 4)."""
+
+from __future__ import annotations
+
+import re
+
+from marshmallow import Schema, ValidationError, fields, validate, validates
+
+from lapor.models import ARCHIVE_REASONS, REPORT_TYPES
+
+PHONE = re.compile(r"^\+?[0-9][0-9 \-]{6,18}$")
+
+
+class StrictSchema(Schema):
+    class Meta:
+        ordered = True
+
+
+class ReporterIn(StrictSchema):
+    name = fields.String(validate=validate.Length(max=200), allow_none=True)
+    phone = fields.String(validate=validate.Length(max=32), allow_none=True)
+    email = fields.Email(validate=validate.Length(max=254), allow_none=True)
+
+    @validates("phone")
+    def _phone(self, value, **_):
+        if value and not PHONE.match(value):
+            raise ValidationError("Invalid phone number.")
+
+
+class ReportIn(StrictSchema):
+    title = fields.String(required=True, validate=validate.Length(min=5, max=200))
+    body = fields.String(required=True, validate=validate.Length(min=10, max=10000))
+    type = fields.String(load_default="complaint", validate=validate.OneOf(REPORT_TYPES))
+    agency = fields.String(validate=validate.Length(max=32), allow_none=True)
+    category = fields.String(validate=validate.Length(max=40), allow_none=True)
+    event_date = fields.Date(allow_none=True)
+    location = fields.String(validate=validate.Length(max=300), allow_none=True)
+    anonymous = fields.Boolean(load_default=False)
+    confidential = fields.Boolean(load_default=False)
+    reporter = fields.Nested(ReporterIn, load_default=dict)
+
+
+class AgencyRef(Schema):
+    code = fields.String()
+    name = fields.String()
+
+
+class EventOut(Schema):
+    at = fields.DateTime()
+    kind = fields.String()
+    label = fields.String()
+    actor = fields.String()
+    from_state = fields.String(allow_none=True)
+    to_state = fields.String(allow_none=True)
+    agency = fields.Nested(AgencyRef, allow_none=True)
+    message = fields.String(allow_none=True)
+    reason = fields.String(allow_none=True)
+    data = fields.Dict(allow_none=True)
+
+
+class ReporterOut(Schema):
+    name = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True)
+    email = fields.String(allow_none=True)
+
+
+class ReportOut(Schema):
+    tracking_id = fields.String()
+    title = fields.String()
+    body = fields.String()
+    type = fields.String()
+    channel = fields.String()
+    state = fields.String()
+    state_label = fields.String()
+    anonymous = fields.Boolean()
+    confidential = fields.Boolean()
+    urgent = fields.Boolean()
+    agency = fields.Nested(AgencyRef, allow_none=True)
+    category = fields.Nested(AgencyRef, allow_none=True)
+    event_date = fields.Date(allow_none=True)
+    location = fields.String(allow_none=True)
+    received_at = fields.DateTime()
+    rating = fields.Integer(allow_none=True)
+    archive_reason = fields.String(allow_none=True)
+    policy = fields.String(allow_none=True)
+    disposition_due_at = fields.DateTime(allow_none=True)
+    followup_due_at = fields.DateTime(allow_none=True)
+    next_due_at = fields.DateTime(allow_none=True)
+    reporter = fields.Nested(ReporterOut, allow_none=True)
+    timeline = fields.List(fields.Nested(EventOut))
+
+
+class ReportCreated(ReportOut):
+    access_token = fields.String(metadata={"description": "Keep it: it opens the private view."})
+    private_url = fields.String()
+
+
+class ReportListArgs(Schema):
+    state = fields.String(validate=validate.OneOf(
+        ("received", "disposed", "in_progress", "waiting_reporter", "resolved", "closed", "archived")
+    ))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
+    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+
+class ReportPage(Schema):
+    items = fields.List(fields.Nested(ReportOut))
+    page = fields.Integer()
+    per_page = fields.Integer()
+    total = fields.Integer()
+
+
+class TokenIn(StrictSchema):
+    username = fields.String(required=True, validate=validate.Length(min=1, max=80))
+    password = fields.String(required=True, validate=validate.Length(min=1, max=200), load_only=True)
+
+
+class TokenOut(Schema):
+    access_token = fields.String()
+    token_type = fields.String()
+    expires_in = fields.Integer()
+
+
+class AgencyTarget(StrictSchema):
+    agency = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    note = fields.String(validate=validate.Length(max=5000), allow_none=True)
+
+
+class ReasonIn(StrictSchema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=300))
+
+
+class FollowUpIn(StrictSchema):
+    message = fields.String(required=True, validate=validate.Length(min=1, max=10000))
+    final = fields.Boolean(load_default=False)
+
+
+class MessageIn(StrictSchema):
+    message = fields.String(required=True, validate=validate.Length(min=1, max=10000))
+
+
+class ArchiveIn(StrictSchema):
+    reason = fields.String(required=True, validate=validate.OneOf(ARCHIVE_REASONS))
+    note = fields.String(validate=validate.Length(max=5000), allow_none=True)
+
+
+class FlagsIn(StrictSchema):
+    anonymous = fields.Boolean()
+    confidential = fields.Boolean()
+
+
+class ConfirmIn(StrictSchema):
+    satisfied = fields.Boolean(required=True)
+    comment = fields.String(validate=validate.Length(max=5000), allow_none=True)
+
+
+class RatingIn(StrictSchema):
+    rating = fields.Integer(required=True, validate=validate.Range(min=1, max=5))
+    comment = fields.String(validate=validate.Length(max=5000), allow_none=True)
+
+
+class AgencyOut(Schema):
+    code = fields.String()
+    name = fields.String()
+    kind = fields.String()
+    parent = fields.String(allow_none=True)
+    timezone = fields.String()
+
+
+class CategoryOut(Schema):
+    code = fields.String()
+    name = fields.String()
+    parent = fields.String(allow_none=True)
+    policy = fields.String(allow_none=True)

@@ -1,0 +1,175 @@
+"""The `lapor` command: run, worker, scheduler, db, seed, users, sla."""
+
+from __future__ import annotations
+
+import os
+import sys
+from datetime import datetime
+
+import click
+
+from lapor.clock import utcnow
+
+
+def _app():
+    from lapor.app import create_app
+
+    return create_app()
+
+
+@click.group()
+def main() -> None:
+    """Lapor: complaint routing and SLA monitoring for public agencies."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--web-workers", default=2, show_default=True, type=int)
+def run(host: str, port: int, web_workers: int) -> None:
+    """Run web, worker and scheduler together on this machine."""
+    from lapor.runner import run_all
+
+    sys.exit(run_all(host, port, web_workers))
+
+
+@main.command()
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+def worker(burst: bool) -> None:
+    """Run an RQ worker for the Lapor queue."""
+    from workers.worker import work
+
+    work(_app(), burst=burst)
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="Enqueue what is due once and exit.")
+def scheduler(once: bool) -> None:
+    """Run the one scheduler of the periodic jobs."""
+    from workers.schedule import run_scheduler
+
+    run_scheduler(_app(), once=once)
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision: str) -> None:
+    """Apply the migrations."""
+    from lapor.migrate import upgrade
+
+    with _app().app_context():
+        upgrade(revision)
+    click.echo("database is up to date")
+
+
+@main.command()
+def seed() -> None:
+    """Seed demo data into an empty database and print the demo logins."""
+    from lapor.migrate import upgrade
+    from lapor.seed import is_empty, seed_demo
+
+    app = _app()
+    with app.app_context():
+        upgrade()
+        if not is_empty():
+            raise click.ClickException("the database already has agencies; nothing seeded")
+        logins = seed_demo(utcnow(), app.config["LAPOR"].data_dir / "demo-logins.txt")
+    print_logins(logins)
+
+
+def print_logins(logins) -> None:
+    click.echo("Demo logins (username / password / role):")
+    for username, password, role in logins:
+        click.echo(f"  {username:<12} {password:<16} {role}")
+
+
+@main.group()
+def users() -> None:
+    """Staff accounts."""
+
+
+@users.command("create")
+@click.option("--username", required=True)
+@click.option("--password", required=True)
+@click.option("--role", required=True, type=click.Choice(["dispatcher", "agency_admin", "coordinator", "sysadmin"]))
+@click.option("--agency", "agency_code", default=None, help="Agency code, e.g. TANGKAB.")
+@click.option("--name", "full_name", default=None)
+def users_create(username, password, role, agency_code, full_name) -> None:
+    """Create a staff account."""
+    from sqlalchemy import select
+
+    from lapor.extensions import db as database
+    from lapor.models import Agency, User
+
+    if len(password) < 8:
+        raise click.BadParameter("at least 8 characters", param_hint="--password")
+    with _app().app_context():
+        agency = None
+        if agency_code:
+            agency = database.session.scalars(select(Agency).where(Agency.code == agency_code.upper())).first()
+            if agency is None:
+                raise click.BadParameter(f"unknown agency {agency_code}", param_hint="--agency")
+        elif role in ("agency_admin", "coordinator"):
+            raise click.BadParameter(f"a {role} needs --agency", param_hint="--agency")
+        if database.session.scalars(select(User).where(User.username == username)).first():
+            raise click.ClickException(f"user {username} already exists")
+        user = User(username=username, role=role, agency=agency, full_name=full_name, created_at=utcnow())
+        user.set_password(password)
+        database.session.add(user)
+        database.session.commit()
+    click.echo(f"created {role} {username}" + (f" at {agency_code.upper()}" if agency_code else ""))
+
+
+@main.group()
+def sla() -> None:
+    """Working-day deadlines."""
+
+
+@sla.command("due")
+@click.option("--received", required=True, help="ISO 8601 instant with offset, e.g. 2026-02-02T10:00+07:00")
+@click.option("--working-days", required=True, type=float)
+@click.option("--agency", "agency_code", default=None)
+@click.option("--timezone", default=None, help="e.g. Asia/Makassar (national calendar in that zone)")
+def sla_due(received: str, working_days: float, agency_code: str | None, timezone: str | None) -> None:
+    """Print when N working days since `received` have passed."""
+    from lapor.sla.calendar import WorkCalendar
+
+    try:
+        start = datetime.fromisoformat(received)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--received") from exc
+    if start.tzinfo is None:
+        raise click.BadParameter("give an offset, e.g. +07:00", param_hint="--received")
+    if agency_code and timezone:
+        raise click.UsageError("give --agency or --timezone, not both")
+    if agency_code:
+        from sqlalchemy import select
+
+        from lapor.extensions import db as database
+        from lapor.models import Agency
+        from lapor.sla.adapter import calendar_for
+
+        with _app().app_context():
+            agency = database.session.scalars(select(Agency).where(Agency.code == agency_code.upper())).first()
+            if agency is None:
+                raise click.BadParameter(f"unknown agency {agency_code}", param_hint="--agency")
+            calendar = calendar_for(agency)
+    else:
+        try:
+            calendar = WorkCalendar(timezone=timezone or "Asia/Jakarta")
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--timezone") from exc
+    try:
+        click.echo(calendar.add_working_days(start, working_days).isoformat())
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--working-days") from exc
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    main()

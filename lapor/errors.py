@@ -1,0 +1,87 @@
+"""Every failure becomes a clear answer in the user's language: JSON under /api, a page elsewhere."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import jsonify, make_response, render_template, request
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, OperationalError
+from werkzeug.exceptions import HTTPException
+
+from lapor.extensions import db
+from lapor.i18n import gettext, translate_errors
+from lapor.workflow import WorkflowError
+
+log = logging.getLogger(__name__)
+
+HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorised",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "too_large",
+    503: "unavailable",
+}
+
+
+def wants_json() -> bool:
+    return request.path.startswith(("/api/", "/open311/", "/channels/"))
+
+
+def error_response(status: int, code: str, message: str, errors=None, headers=None):
+    if wants_json():
+        body = {"code": status, "status": code, "message": message}
+        if errors:
+            body["errors"] = errors
+        response = jsonify(body)
+    else:
+        response = make_response(render_template("error.html", status=status, message=message))
+    response.status_code = status
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def register(app) -> None:
+    @app.errorhandler(WorkflowError)
+    def workflow_error(exc: WorkflowError):
+        db.session.rollback()
+        return error_response(exc.status, exc.code, gettext(f"error.{exc.code}", **exc.params))
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc):
+        return error_response(400, "csrf", gettext("error.csrf"))
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        status = exc.code or 500
+        if status == 422:
+            # flask-smorest puts marshmallow's messages under data["messages"].
+            messages = getattr(exc, "data", {}).get("messages", {})
+            fields = {}
+            for location in messages.values():
+                fields.update(location if isinstance(location, dict) else {"_": location})
+            return error_response(
+                422, "invalid_input", gettext("error.invalid_input"), translate_errors(fields)
+            )
+        code = HTTP_CODES.get(status, "error")
+        key = f"error.{code}"
+        message = gettext(key) if code in HTTP_CODES.values() else exc.description
+        return error_response(status, code, message)
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(DBAPIError)
+    def database_down(exc):
+        log.warning("database unavailable: %s", exc.__class__.__name__)
+        db.session.rollback()
+        return error_response(503, "unavailable", gettext("error.unavailable"), headers={"Retry-After": "5"})
+
+    @app.errorhandler(Exception)
+    def unexpected(exc):
+        log.exception("unhandled error")
+        try:
+            db.session.rollback()
+        except Exception:  # the session may be unusable; the answer still goes out
+            log.exception("rollback failed")
+        return error_response(500, "internal", gettext("error.internal"))

@@ -1,0 +1,51 @@
+"""Intake: every channel's normalised report is committed first, then queued for routing."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+
+from lapor import workflow
+from lapor.extensions import db
+from lapor.models import Agency, Category, OutboxItem, Report
+from lapor.queue import enqueue_outbox
+from lapor.workflow import InvalidInput, NewReport
+
+
+def find_agency(code: str | None) -> Agency | None:
+    if not code:
+        return None
+    agency = db.session.scalars(select(Agency).where(Agency.code == code.strip().upper())).first()
+    if agency is None:
+        raise InvalidInput("agency_not_found", agency=code)
+    return agency
+
+
+def find_category(code: str | None) -> Category | None:
+    if not code:
+        return None
+    category = db.session.scalars(select(Category).where(Category.code == code.strip().lower())).first()
+    if category is None:
+        raise InvalidInput("category_not_found", category=code)
+    return category
+
+
+def receive(new: NewReport, now: datetime, category_code: str | None = None) -> tuple[Report, str]:
+    """Store a report and its routing work in one transaction, then hand the work to the queue."""
+    if category_code:
+        category = find_category(category_code)
+        new.category_id = category.id
+        new.policy_code = new.policy_code or category.policy_code
+    report, token = workflow.submit(new, now)
+    db.session.flush()
+    work = OutboxItem(topic="route_report", payload={"report_id": report.id}, created_at=now)
+    db.session.add(work)
+    db.session.commit()
+    enqueue_outbox([work.id])
+    return report, token
+
+
+def find_by_channel_ref(channel_ref: str) -> Report | None:
+    """A report already made from this gateway message, so retries make no second one."""
+    return db.session.scalars(select(Report).where(Report.channel_ref == channel_ref)).first()

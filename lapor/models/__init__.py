@@ -1,0 +1,23 @@
+"""Typed SQLAlchemy models; importing this module registers every table."""
+
+from lapor.models.agency import TIMEZONES, Agency, is_within, subtree_ids, supervision
+from lapor.models.outbox import OutboxItem
+from lapor.models.report import (
+    ARCHIVE_REASONS,
+    CHANNELS,
+    OPEN_STATES,
+    REPORT_TYPES,
+    STATES,
+    Attachment,
+    Escalation,
+    Report,
+    ReportEvent,
+)
+from lapor.models.sla import Category, SlaPolicy
+from lapor.models.user import ROLES, User
+
+__all__ = [
+    "ARCHIVE_REASONS", "CHANNELS", "OPEN_STATES", "REPORT_TYPES", "ROLES", "STATES", "TIMEZONES",
+    "Agency", "Attachment", "Category", "Escalation", "OutboxItem", "Report", "ReportEvent",
+    "SlaPolicy", "User", "is_within", "subtree_ids", "supervision",
+]

@@ -1,0 +1,149 @@
+"""Reports and everything that hangs off them: events, escalations, attachments."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lapor.extensions import db
+from lapor.models.agency import Agency
+from lapor.models.sla import Category
+from lapor.models.types import UTCDateTime
+
+REPORT_TYPES = ("complaint", "aspiration", "information_request")
+CHANNELS = ("web", "api", "sms", "subdomain", "open311")
+STATES = ("received", "disposed", "in_progress", "waiting_reporter", "resolved", "closed", "archived")
+OPEN_STATES = ("received", "disposed", "in_progress", "waiting_reporter", "resolved")
+ARCHIVE_REASONS = ("spam", "too_general", "not_relevant", "duplicate")
+
+
+class Report(db.Model):
+    __tablename__ = "report"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tracking_id: Mapped[str] = mapped_column(String(16), unique=True)
+    access_token_hash: Mapped[str] = mapped_column(String(64))
+    type: Mapped[str] = mapped_column(String(24), default="complaint")
+    channel: Mapped[str] = mapped_column(String(16), default="web")
+    channel_ref: Mapped[str | None] = mapped_column(String(120), unique=True)  # e.g. SMS message ID
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    event_date: Mapped[date | None] = mapped_column(Date)
+    location: Mapped[str | None] = mapped_column(String(300))
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
+    confidential: Mapped[bool] = mapped_column(Boolean, default=False)
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    reporter_name: Mapped[str | None] = mapped_column(String(200))
+    reporter_phone: Mapped[str | None] = mapped_column(String(32), index=True)
+    reporter_email: Mapped[str | None] = mapped_column(String(254))
+
+    state: Mapped[str] = mapped_column(String(20), default="received", index=True)
+    requested_agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"))
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"), index=True)
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("category.id"))
+    policy_code: Mapped[str] = mapped_column(ForeignKey("sla_policy.code"), default="khusus")
+    archive_reason: Mapped[str | None] = mapped_column(String(20))
+    rating: Mapped[int | None] = mapped_column(SmallInteger)
+
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    routed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    disposed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    followed_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Working time spent waiting for the reporter; moves the follow-up deadline.
+    paused_seconds: Mapped[int] = mapped_column(Integer, default=0)
+    disposition_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    followup_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The next moment anything can happen to this report; the sweeper's index.
+    next_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    requested_agency: Mapped[Agency | None] = relationship(foreign_keys=[requested_agency_id])
+    agency: Mapped[Agency | None] = relationship(foreign_keys=[agency_id])
+    category: Mapped[Category | None] = relationship()
+    events: Mapped[list[ReportEvent]] = relationship(
+        back_populates="report", order_by="ReportEvent.id"
+    )
+    attachments: Mapped[list[Attachment]] = relationship(
+        back_populates="report", order_by="Attachment.id"
+    )
+
+    __table_args__ = (Index("ix_report_agency_state", "agency_id", "state"),)
+
+
+class ReportEvent(db.Model):
+    """One entry of a report's timeline. Rows are only ever inserted."""
+
+    __tablename__ = "report_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("report.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    kind: Mapped[str] = mapped_column(String(32))
+    actor_kind: Mapped[str] = mapped_column(String(12))  # citizen, staff, system
+    actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    actor_agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"))
+    from_state: Mapped[str | None] = mapped_column(String(20))
+    to_state: Mapped[str | None] = mapped_column(String(20))
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"))
+    message: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(String(300))
+    public: Mapped[bool] = mapped_column(Boolean, default=True)
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    report: Mapped[Report] = relationship(back_populates="events")
+    agency: Mapped[Agency | None] = relationship(foreign_keys=[agency_id])
+    actor_agency: Mapped[Agency | None] = relationship(foreign_keys=[actor_agency_id])
+
+
+class Escalation(db.Model):
+    """A step of the escalation ladder; automatic steps exist once per report, clock and level."""
+
+    __tablename__ = "escalation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("report.id"), index=True)
+    clock: Mapped[str] = mapped_column(String(20))  # disposition, followup, closure, oversight
+    level: Mapped[str] = mapped_column(String(20))  # warning, intervention, reprimand, referral
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    manual: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Automatic steps use 0, so the unique constraint holds them to one each;
+    # manual ones by coordinators take the next number.
+    seq: Mapped[int] = mapped_column(Integer, default=0)
+    actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    note: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (UniqueConstraint("report_id", "clock", "level", "seq"),)
+
+
+class Attachment(db.Model):
+    __tablename__ = "attachment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("report.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    report: Mapped[Report] = relationship(back_populates="attachments")

@@ -1,0 +1,75 @@
+"""RQ queues and the relay of committed outbox work onto them."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from flask import current_app
+from redis.exceptions import RedisError
+from rq import Queue, Retry
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
+from sqlalchemy import select
+
+from lapor.extensions import db, redis_ext
+from lapor.models import OutboxItem
+
+log = logging.getLogger(__name__)
+LIVE = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, JobStatus.SCHEDULED}
+
+
+def get_queue() -> Queue:
+    settings = current_app.config["LAPOR"]
+    return Queue(settings.queue_name, connection=redis_ext.client())
+
+
+def outbox_job_id(item_id: int) -> str:
+    return f"outbox-{item_id}"
+
+
+def enqueue_outbox(item_ids: list[int]) -> bool:
+    """Best effort after commit: if Redis is down the relay enqueues the items later."""
+    try:
+        queue = get_queue()
+        for item_id in item_ids:
+            queue.enqueue(
+                "workers.jobs.process_outbox",
+                item_id,
+                job_id=outbox_job_id(item_id),
+                retry=Retry(max=3, interval=[5, 30, 120]),
+                failure_ttl=7 * 24 * 3600,
+            )
+        return True
+    except RedisError as exc:
+        log.warning("queue unavailable, %d outbox item(s) left for the relay: %s", len(item_ids), exc)
+        return False
+
+
+def relay_outbox(now: datetime, older_than: timedelta | None = None, limit: int = 500) -> int:
+    """Enqueue committed outbox items that were never processed and are not in the queue."""
+    older_than = older_than or timedelta(seconds=current_app.config["LAPOR"].relay_after_seconds)
+    query = (
+        select(OutboxItem)
+        .where(OutboxItem.processed_at.is_(None), OutboxItem.created_at <= now - older_than)
+        .order_by(OutboxItem.id)
+        .limit(limit)
+    )
+    queue = get_queue()
+    relayed = []
+    for item in db.session.scalars(query):
+        if _is_live(queue, outbox_job_id(item.id)):
+            continue
+        relayed.append(item.id)
+        item.enqueued_at = now
+    db.session.commit()
+    if relayed and not enqueue_outbox(relayed):
+        raise RedisError("queue unavailable during relay")
+    return len(relayed)
+
+
+def _is_live(queue: Queue, job_id: str) -> bool:
+    try:
+        return Job.fetch(job_id, connection=queue.connection).get_status() in LIVE
+    except NoSuchJobError:
+        return False

@@ -1,0 +1,1 @@
+"""SLA core: working-day calendars and deadline arithmetic (DESIGN §4)."""

@@ -1,0 +1,13 @@
+"""Server-rendered pages: the citizens' site, the staff desk, and the health check."""
+
+
+def register(app) -> None:
+    from lapor.web.citizen import bp as citizen_bp
+    from lapor.web.health import bp as health_bp
+    from lapor.web.i18n import install
+    from lapor.web.staff import bp as staff_bp
+
+    install(app)
+    app.register_blueprint(health_bp)
+    app.register_blueprint(citizen_bp)
+    app.register_blueprint(staff_bp, url_prefix="/staff")

@@ -1,0 +1,346 @@
+"""The report workflow: the only code that changes a report's state.
+
+Every action checks, in this order, that the actor's role may take it, that the
+report is in a state the action starts from, and that the report is within the
+actor's reach; then it changes the report, appends an event, and recomputes the
+deadlines. Callers commit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from lapor.extensions import db
+from lapor.models import ARCHIVE_REASONS, Agency, Report, ReportEvent, is_within
+from lapor.sla.adapter import calendar_for, refresh_deadlines
+from lapor.sla.deadlines import paused_working_seconds
+
+TRACKING_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read out over the phone
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting: a citizen holding the report's access token, staff, or the system."""
+
+    kind: str  # citizen, staff, system
+    role: str | None = None
+    user_id: int | None = None
+    agency_id: int | None = None
+    name: str = ""
+
+    @property
+    def who(self) -> str:
+        return self.role if self.kind == "staff" else self.kind
+
+    @classmethod
+    def staff(cls, user) -> Actor:
+        return cls("staff", user.role, user.id, user.agency_id, user.full_name or user.username)
+
+
+SYSTEM = Actor("system", name="Lapor")
+CITIZEN = Actor("citizen", name="Pelapor")
+
+
+class WorkflowError(Exception):
+    """A refused action; `code` names a message in the catalogue, `params` fill it."""
+
+    status = 409
+
+    def __init__(self, code: str, **params: Any):
+        super().__init__(code)
+        self.code = code
+        self.params = params
+
+
+class StateConflict(WorkflowError):
+    status = 409
+
+
+class NotAllowed(WorkflowError):
+    status = 403
+
+
+class NotFound(WorkflowError):
+    status = 404
+
+
+class InvalidInput(WorkflowError):
+    status = 422
+
+
+@dataclass(frozen=True)
+class Transition:
+    from_states: frozenset[str]
+    actors: frozenset[str]
+
+
+def _t(states: str, actors: str) -> Transition:
+    return Transition(frozenset(states.split()), frozenset(actors.split()))
+
+
+WORKING = "disposed in_progress"
+TRANSITIONS: dict[str, Transition] = {
+    "dispose": _t("received", "dispatcher sysadmin system"),
+    "triage": _t("received", "system"),
+    "redispose": _t(WORKING, "dispatcher sysadmin agency_admin"),
+    "return": _t(WORKING, "agency_admin"),
+    "follow_up": _t(WORKING, "agency_admin"),
+    "resolve": _t(WORKING, "agency_admin"),
+    "request_info": _t(WORKING, "agency_admin"),
+    "reporter_reply": _t(WORKING + " waiting_reporter", "citizen"),
+    "confirm": _t("resolved", "citizen"),
+    "reopen": _t("resolved", "citizen"),
+    "rate": _t("closed", "citizen"),
+    "archive": _t("received", "dispatcher sysadmin"),
+    "set_flags": _t(
+        "received disposed in_progress waiting_reporter resolved closed archived",
+        "dispatcher sysadmin",
+    ),
+    "auto_close": _t("resolved", "system"),
+}
+
+
+def authorise(report: Report, actor: Actor, action: str) -> None:
+    """Raise unless `actor` may take `action` on `report` now."""
+    rule = TRANSITIONS[action]
+    if actor.who not in rule.actors:
+        raise NotAllowed("role_not_allowed", action=action, role=actor.who)
+    if report.state not in rule.from_states:
+        raise StateConflict("state_conflict", action=action, state=report.state)
+    if actor.who == "agency_admin" and not _holds(actor, report):
+        raise NotFound("report_not_found")
+
+
+def _holds(actor: Actor, report: Report) -> bool:
+    return (
+        actor.agency_id is not None
+        and report.agency_id is not None
+        and is_within(report.agency_id, actor.agency_id)
+    )
+
+
+@dataclass
+class NewReport:
+    title: str
+    body: str
+    type: str = "complaint"
+    channel: str = "web"
+    channel_ref: str | None = None
+    requested_agency: Agency | None = None
+    category_id: int | None = None
+    policy_code: str | None = None
+    event_date: date | None = None
+    location: str | None = None
+    anonymous: bool = False
+    confidential: bool = False
+    reporter_name: str | None = None
+    reporter_phone: str | None = None
+    reporter_email: str | None = None
+    attachments: list[Any] = field(default_factory=list)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_tracking_id() -> str:
+    return "".join(secrets.choice(TRACKING_ALPHABET) for _ in range(8))
+
+
+def submit(new: NewReport, now: datetime) -> tuple[Report, str]:
+    """Create a report in `received`; return it and the reporter's private access token."""
+    token = secrets.token_urlsafe(24)
+    report = Report(
+        tracking_id=new_tracking_id(),
+        access_token_hash=hash_token(token),
+        type=new.type,
+        channel=new.channel,
+        channel_ref=new.channel_ref,
+        title=new.title,
+        body=new.body,
+        event_date=new.event_date,
+        location=new.location,
+        anonymous=new.anonymous,
+        confidential=new.confidential,
+        reporter_name=new.reporter_name,
+        reporter_phone=new.reporter_phone,
+        reporter_email=new.reporter_email,
+        state="received",
+        requested_agency=new.requested_agency,
+        category_id=new.category_id,
+        policy_code=new.policy_code or "khusus",
+        received_at=now,
+        updated_at=now,
+        paused_seconds=0,
+    )
+    db.session.add(report)
+    for attachment in new.attachments:
+        attachment.report = report
+    _event(report, CITIZEN, "submitted", now, to_state="received")
+    refresh_deadlines(report)
+    return report, token
+
+
+def dispose(report, actor, now, agency: Agency, note=None, routing: dict | None = None):
+    """Hand a triaged report to the agency that must act."""
+    authorise(report, actor, "dispose")
+    _move(report, actor, "disposed", now, kind="disposed", agency=agency, message=note, data=routing)
+    report.agency = agency
+    report.disposed_at = report.disposed_at or now
+    if actor.kind == "system":
+        report.routed_at = report.routed_at or now
+    refresh_deadlines(report)
+
+
+def triage(report, actor, now, routing: dict | None = None):
+    """Routing found no single agency: the report waits in the dispatchers' queue."""
+    authorise(report, actor, "triage")
+    report.routed_at = report.routed_at or now
+    _event(report, actor, "triaged", now, public=False, data=routing)
+
+
+def redispose(report, actor, now, agency: Agency, note=None):
+    """Pass the report to a sub-unit (agency admins) or to any agency (dispatchers)."""
+    authorise(report, actor, "redispose")
+    if agency.id == report.agency_id:
+        raise InvalidInput("same_agency")
+    if actor.who == "agency_admin" and not is_within(agency.id, actor.agency_id):
+        raise InvalidInput("not_a_sub_unit", agency=agency.code)
+    _move(report, actor, "disposed", now, kind="redisposed", agency=agency, message=note)
+    report.agency = agency
+    refresh_deadlines(report)
+
+
+def return_report(report, actor, now, reason: str):
+    """"Bukan wewenang": the agency gives the report back to the dispatchers."""
+    authorise(report, actor, "return")
+    _require(reason, "reason")
+    _move(report, actor, "received", now, kind="returned", reason=reason, public=False)
+    report.agency = None
+    report.agency_id = None
+    refresh_deadlines(report)
+
+
+def follow_up(report, actor, now, message: str, final: bool = False):
+    """Post a follow-up; a final one resolves the report and starts the citizen's clock."""
+    authorise(report, actor, "resolve" if final else "follow_up")
+    _require(message, "message")
+    if final:
+        _move(report, actor, "resolved", now, kind="resolved", message=message)
+        report.resolved_at = now
+    else:
+        _move(report, actor, "in_progress", now, kind="followed_up", message=message)
+    report.followed_up_at = report.followed_up_at or now
+    refresh_deadlines(report)
+
+
+def request_info(report, actor, now, question: str):
+    """Ask the reporter for information; the follow-up clock pauses until they answer."""
+    authorise(report, actor, "request_info")
+    _require(question, "message")
+    _move(report, actor, "waiting_reporter", now, kind="info_requested", message=question)
+    report.paused_at = now
+    refresh_deadlines(report)
+
+
+def reporter_reply(report, actor, now, message: str):
+    """The reporter writes to the agency; an awaited answer resumes the clock."""
+    authorise(report, actor, "reporter_reply")
+    _require(message, "message")
+    if report.state == "waiting_reporter":
+        waited = paused_working_seconds(calendar_for(report.agency), report.paused_at, now)
+        report.paused_seconds = (report.paused_seconds or 0) + waited
+        report.paused_at = None
+        _move(report, actor, "in_progress", now, kind="reporter_replied", message=message)
+    else:
+        _event(report, actor, "reporter_replied", now, message=message)
+    refresh_deadlines(report)
+
+
+def confirm(report, actor, now, satisfied: bool, comment: str | None = None):
+    """The reporter answers the final follow-up: satisfied closes, not satisfied reopens."""
+    authorise(report, actor, "confirm" if satisfied else "reopen")
+    if satisfied:
+        _move(report, actor, "closed", now, kind="confirmed", message=comment)
+        report.closed_at = now
+    else:
+        _move(report, actor, "in_progress", now, kind="reopened", message=comment)
+        report.resolved_at = None
+    refresh_deadlines(report)
+
+
+def rate(report, actor, now, rating: int, comment: str | None = None):
+    """Rate a closed report, once, from 1 to 5."""
+    authorise(report, actor, "rate")
+    if report.rating is not None:
+        raise StateConflict("already_rated")
+    if not isinstance(rating, int) or not 1 <= rating <= 5:
+        raise InvalidInput("rating_range")
+    report.rating = rating
+    _event(report, actor, "rated", now, message=comment, data={"rating": rating})
+
+
+def archive(report, actor, now, reason: str, note: str | None = None):
+    """Reject a report from triage with one of the recognised reasons."""
+    authorise(report, actor, "archive")
+    if reason not in ARCHIVE_REASONS:
+        raise InvalidInput("archive_reason", choices=", ".join(ARCHIVE_REASONS))
+    _move(report, actor, "archived", now, kind="archived", reason=reason, message=note)
+    report.archive_reason = reason
+    refresh_deadlines(report)
+
+
+def set_flags(report, actor, now, anonymous: bool | None = None, confidential: bool | None = None):
+    """Mark a report anonymous and/or confidential; neither flag can be cleared."""
+    authorise(report, actor, "set_flags")
+    changed = {}
+    for name, value in (("anonymous", anonymous), ("confidential", confidential)):
+        if value is None or value == getattr(report, name):
+            continue
+        if not value:
+            raise StateConflict("flag_cannot_be_cleared", flag=name)
+        setattr(report, name, True)
+        changed[name] = True
+    if changed:
+        _event(report, actor, "flags_set", now, public=False, data=changed)
+        report.updated_at = now
+
+
+def auto_close(report, actor, now):
+    """Close a resolved report the reporter never answered."""
+    authorise(report, actor, "auto_close")
+    _move(report, actor, "closed", now, kind="auto_closed")
+    report.closed_at = now
+    refresh_deadlines(report)
+
+
+def _require(text: str | None, name: str) -> None:
+    if not text or not text.strip():
+        raise InvalidInput("field_required", field=name)
+
+
+def _move(report, actor, to_state, now, *, kind, **details):
+    from_state = report.state
+    report.state = to_state
+    report.updated_at = now
+    return _event(report, actor, kind, now, from_state=from_state, to_state=to_state, **details)
+
+
+def _event(report, actor, kind, now, *, agency=None, public=True, **details) -> ReportEvent:
+    event = ReportEvent(
+        report=report,
+        at=now,
+        kind=kind,
+        actor_kind=actor.kind,
+        actor_user_id=actor.user_id,
+        actor_agency_id=actor.agency_id,
+        agency=agency,
+        public=public,
+        **details,
+    )
+    db.session.add(event)
+    return event

@@ -1,0 +1,200 @@
+"""The JSON API: intake, routing by the real worker, the three views, and the workflow."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from lapor.extensions import db
+from lapor.models import OutboxItem, Report
+
+REPORT = {
+    "title": "Jalan rusak di depan pasar",
+    "body": "Jalan berlubang besar di depan Pasar Cikupa, sudah dua minggu.",
+    "agency": "TANGKAB",
+    "reporter": {"name": "Siti Aminah", "phone": "081234567890", "email": "siti@example.id"},
+}
+
+
+def submit(client, **changes):
+    response = client.post("/api/v1/reports", json={**REPORT, **changes})
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+def test_submitted_report_is_stored_and_routed_by_the_worker(client, demo, run_worker, app):
+    created = submit(client)
+    assert created["state"] == "received"
+    assert len(created["tracking_id"]) == 8 and created["access_token"]
+    run_worker()
+    view = client.get(f"/api/v1/reports/{created['tracking_id']}").get_json()
+    assert view["state"] == "disposed"
+    assert view["agency"]["code"] == "TANGKAB"
+    assert [e["kind"] for e in view["timeline"]] == ["submitted", "disposed"]
+    with app.app_context():
+        assert db.session.scalars(select(OutboxItem.processed_at)).one() is not None
+
+
+def test_report_without_agency_waits_in_triage(client, demo, run_worker, token):
+    created = submit(client, agency=None)
+    run_worker()
+    staff_view = client.get(
+        f"/api/v1/reports/{created['tracking_id']}", headers=token("dispatcher")
+    ).get_json()
+    assert staff_view["state"] == "received"
+    assert staff_view["timeline"][-1]["kind"] == "triaged"
+
+
+def test_routing_twice_changes_nothing(client, demo, run_worker, app):
+    from workers.jobs import process_outbox
+
+    created = submit(client)
+    run_worker()
+    with app.app_context():
+        item_id = db.session.scalars(select(OutboxItem.id)).one()
+        assert process_outbox(item_id) == "done-before"
+        report = db.session.scalars(select(Report)).one()
+        assert [e.kind for e in report.events] == ["submitted", "disposed"]
+    assert created["tracking_id"] == report.tracking_id
+
+
+def test_invalid_report_gets_field_errors_in_indonesian(client, demo):
+    response = client.post("/api/v1/reports", json={"title": "x", "type": "gossip"})
+    assert response.status_code == 422
+    errors = response.get_json()["errors"]
+    assert errors["body"] == ["Wajib diisi."]
+    assert "Panjang harus antara 5 dan 200" in errors["title"][0]
+    assert "Harus salah satu dari" in errors["type"][0]
+
+
+def test_invalid_report_errors_in_english_on_request(client, demo):
+    response = client.post(
+        "/api/v1/reports", json={"title": "x"}, headers={"Accept-Language": "en-US,en;q=0.9"}
+    )
+    assert response.status_code == 422
+    assert response.get_json()["errors"]["body"] == ["Missing data for required field."]
+
+
+def test_unknown_agency_is_a_clear_422(client, demo):
+    response = client.post("/api/v1/reports", json={**REPORT, "agency": "NOPE"})
+    assert response.status_code == 422
+    assert response.get_json()["message"] == "Instansi 'NOPE' tidak dikenal."
+
+
+def test_malformed_json_is_a_400_not_a_500(client, demo):
+    response = client.post(
+        "/api/v1/reports", data="{not json", headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code in (400, 422)
+    assert response.is_json
+
+
+def test_reporter_sees_full_view_with_token_and_public_sees_no_identity(client, demo):
+    created = submit(client)
+    tid = created["tracking_id"]
+    public = client.get(f"/api/v1/reports/{tid}").get_json()
+    assert public["reporter"] is None and "siti" not in str(public).lower()
+    private = client.get(f"/api/v1/reports/{tid}", headers={"X-Access-Token": created["access_token"]})
+    assert private.get_json()["reporter"]["name"] == "Siti Aminah"
+    wrong = client.get(f"/api/v1/reports/{tid}", headers={"X-Access-Token": "guess"})
+    assert wrong.status_code == 404
+
+
+def test_confidential_report_is_404_without_the_token(client, demo):
+    created = submit(client, confidential=True)
+    tid = created["tracking_id"]
+    assert client.get(f"/api/v1/reports/{tid}").status_code == 404
+    assert tid not in str(client.get("/api/v1/reports").get_json())
+    ok = client.get(f"/api/v1/reports/{tid}", headers={"X-Access-Token": created["access_token"]})
+    assert ok.status_code == 200
+
+
+def test_whole_lifecycle_through_the_api(client, demo, run_worker, token):
+    created = submit(client)
+    tid, reporter = created["tracking_id"], {"X-Access-Token": created["access_token"]}
+    run_worker()
+    tangkab = token("tangkab")
+
+    def act(path, body, headers):
+        response = client.post(f"/api/v1/reports/{tid}/{path}", json=body, headers=headers)
+        assert response.status_code == 200, response.get_json()
+        return response.get_json()
+
+    assert act("redisposition", {"agency": "DPUPRTANGKAB"}, tangkab)["agency"]["code"] == "DPUPRTANGKAB"
+    pupr = token("pupr")
+    assert act("information-requests", {"message": "Mohon kirim foto."}, pupr)["state"] == "waiting_reporter"
+    assert act("replies", {"message": "Foto sudah saya kirim."}, reporter)["state"] == "in_progress"
+    assert act("follow-ups", {"message": "Sedang dijadwalkan."}, pupr)["state"] == "in_progress"
+    assert act("follow-ups", {"message": "Sudah ditambal.", "final": True}, pupr)["state"] == "resolved"
+    assert act("confirmation", {"satisfied": False, "comment": "Masih berlubang"}, reporter)["state"] == "in_progress"
+    assert act("follow-ups", {"message": "Diaspal ulang.", "final": True}, pupr)["state"] == "resolved"
+    assert act("confirmation", {"satisfied": True}, reporter)["state"] == "closed"
+    final = act("rating", {"rating": 5, "comment": "Terima kasih"}, reporter)
+    assert final["rating"] == 5
+    kinds = [e["kind"] for e in final["timeline"]]
+    assert kinds == ["submitted", "disposed", "redisposed", "info_requested", "reporter_replied",
+                     "followed_up", "resolved", "reopened", "resolved", "confirmed", "rated"]
+
+
+def test_refused_transition_is_a_409_with_a_clear_message(client, demo, run_worker, token):
+    created = submit(client)
+    run_worker()
+    response = client.post(
+        f"/api/v1/reports/{created['tracking_id']}/archive",
+        json={"reason": "spam"},
+        headers=token("dispatcher"),
+    )
+    assert response.status_code == 409
+    assert response.get_json()["message"] == (
+        "Tindakan 'archive' tidak dapat dilakukan pada laporan berstatus 'disposed'."
+    )
+
+
+def test_role_that_may_not_act_is_refused(client, demo, run_worker, token):
+    created = submit(client)
+    run_worker()
+    response = client.post(
+        f"/api/v1/reports/{created['tracking_id']}/follow-ups",
+        json={"message": "x"},
+        headers={**token("dispatcher"), "Accept-Language": "en"},
+    )
+    assert response.status_code == 403
+    assert "may not take this action" in response.get_json()["message"]
+
+
+def test_staff_actions_need_a_valid_token(client, demo):
+    created = submit(client)
+    url = f"/api/v1/reports/{created['tracking_id']}/archive"
+    assert client.post(url, json={"reason": "spam"}).status_code == 401
+    bad = {"Authorization": "Bearer forged"}
+    assert client.post(url, json={"reason": "spam"}, headers=bad).status_code == 401
+
+
+def test_wrong_password_gets_no_token(client, demo):
+    response = client.post("/api/v1/auth/token", json={"username": "admin", "password": "wrong"})
+    assert response.status_code == 401
+    assert response.get_json()["message"] == "Nama pengguna atau kata sandi salah."
+
+
+def test_flags_can_be_set_but_never_cleared(client, demo, token):
+    created = submit(client)
+    url = f"/api/v1/reports/{created['tracking_id']}/flags"
+    assert client.post(url, json={"anonymous": True}, headers=token("dispatcher")).status_code == 200
+    response = client.post(url, json={"anonymous": False}, headers=token("dispatcher"))
+    assert response.status_code == 409
+
+
+def test_agencies_and_categories_are_public_lists(client, demo):
+    agencies = client.get("/api/v1/agencies").get_json()
+    tangkab = next(a for a in agencies if a["code"] == "TANGKAB")
+    assert tangkab == {"code": "TANGKAB", "name": "Pemerintah Kabupaten Tangerang", "kind": "city",
+                       "parent": "BANTEN", "timezone": "Asia/Jakarta"}
+    categories = client.get("/api/v1/categories").get_json()
+    assert {"code": "jalan", "name": "Jalan dan jembatan", "parent": "infrastruktur",
+            "policy": "reguler"} in categories
+
+
+def test_openapi_document_describes_the_report_endpoints(client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    assert "/api/v1/reports" in spec["paths"]
+    assert "/api/v1/reports/{tracking_id}/follow-ups" in spec["paths"]
+    assert client.get("/api/docs").status_code == 200

@@ -1,0 +1,72 @@
+"""RQ job entry points: thin, idempotent wrappers around the services.
+
+Each job runs inside the worker's app context, opens its own transaction and
+leaves the session clean, so a job that runs twice changes nothing the second
+time.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import select
+
+from lapor.clock import utcnow
+from lapor.extensions import db
+from lapor.models import OutboxItem
+from lapor.queue import relay_outbox as _relay
+from lapor.routing import load_for_routing, route_report
+
+log = logging.getLogger(__name__)
+
+
+def process_outbox(item_id: int) -> str:
+    """Carry out one outbox item, once."""
+    try:
+        query = select(OutboxItem).where(OutboxItem.id == item_id).with_for_update()
+        item = db.session.scalars(query).first()
+        if item is None or item.processed_at is not None:
+            db.session.rollback()
+            return "done-before"
+        now = utcnow()
+        item.attempts += 1
+        outcome = HANDLERS[item.topic](item.payload, now)
+        item.processed_at = now
+        item.last_error = None
+        db.session.commit()
+        return outcome
+    except Exception as exc:
+        db.session.rollback()
+        _record_failure(item_id, exc)
+        raise  # RQ retries with backoff and keeps the failure visible
+    finally:
+        db.session.remove()
+
+
+def _record_failure(item_id: int, exc: Exception) -> None:
+    try:
+        item = db.session.get(OutboxItem, item_id)
+        if item is not None:
+            item.last_error = f"{exc.__class__.__name__}: {exc}"[:2000]
+            db.session.commit()
+    except Exception:
+        db.session.rollback()
+        log.exception("could not record the failure of outbox item %s", item_id)
+
+
+def _route(payload: dict, now) -> str:
+    report = load_for_routing(payload["report_id"])
+    if report is None:
+        return "missing"
+    return route_report(report, now)
+
+
+HANDLERS = {"route_report": _route}
+
+
+def relay_outbox() -> int:
+    """Re-enqueue committed work that never reached the queue (e.g. Redis was down)."""
+    try:
+        return _relay(utcnow())
+    finally:
+        db.session.remove()
