@@ -31,7 +31,7 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
         OPENAPI_URL_PREFIX="/api",
         OPENAPI_JSON_PATH="v1/openapi.json",
         OPENAPI_SWAGGER_UI_PATH="docs",
-        OPENAPI_SWAGGER_UI_URL="/static/swagger-ui/",
+        OPENAPI_SWAGGER_UI_URL="/static/vendor/swagger-ui/",
         API_SPEC_OPTIONS={
             "components": {
                 "securitySchemes": {

@@ -1,5 +1,7 @@
 """The message catalogue: Bahasa Indonesia first, English beside it."""
 
+from lapor.translations_web import WEB_MESSAGES
+
 MESSAGES: dict[str, tuple[str, str]] = {
     # states, as shown to citizens
     "state.received": ("Belum terverifikasi", "Not yet verified"),
@@ -99,3 +101,5 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "Event date cannot be in the future.": ("Tanggal kejadian tidak boleh di masa depan.",
                                             "Event date cannot be in the future."),
 }
+
+MESSAGES.update(WEB_MESSAGES)

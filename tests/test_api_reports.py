@@ -198,3 +198,9 @@ def test_openapi_document_describes_the_report_endpoints(client):
     assert "/api/v1/reports" in spec["paths"]
     assert "/api/v1/reports/{tracking_id}/follow-ups" in spec["paths"]
     assert client.get("/api/docs").status_code == 200
+
+
+def test_api_docs_load_their_assets_from_this_host(client):
+    page = client.get("/api/docs").get_data(as_text=True)
+    assert "/static/vendor/swagger-ui/swagger-ui-bundle.js" in page
+    assert client.get("/static/vendor/swagger-ui/swagger-ui-bundle.js").status_code == 200
