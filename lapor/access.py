@@ -7,7 +7,7 @@ import hmac
 from sqlalchemy import Select, false, or_, select, true
 
 from lapor.extensions import db
-from lapor.models import Agency, Report, subtree_ids
+from lapor.models import Agency, Report, subtree_ids, watched_ids
 from lapor.workflow import Actor, NotFound, hash_token
 
 
@@ -26,11 +26,8 @@ def staff_scope(actor: Actor):
         return or_(Report.agency_id.in_(own), Report.requested_agency_id.in_(own))
     if actor.who == "agency_admin":
         return Report.agency_id.in_(own)
-    if actor.who == "coordinator":
-        watched = set(own)
-        for supervised in agency.supervised if agency else ():
-            watched.update(subtree_ids(supervised.id))
-        return Report.agency_id.in_(watched)
+    if actor.who == "coordinator" and agency is not None:
+        return Report.agency_id.in_(watched_ids(agency))
     return false()
 
 

@@ -14,8 +14,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
+
 from lapor.extensions import db
-from lapor.models import ARCHIVE_REASONS, Agency, Report, ReportEvent, is_within
+from lapor.models import ARCHIVE_REASONS, Agency, Escalation, Report, ReportEvent, is_within, watched_ids
 from lapor.sla.adapter import calendar_for, refresh_deadlines
 from lapor.sla.deadlines import paused_working_seconds
 
@@ -101,7 +103,9 @@ TRANSITIONS: dict[str, Transition] = {
         "dispatcher sysadmin",
     ),
     "auto_close": _t("resolved", "system"),
+    "escalate": _t("received disposed in_progress waiting_reporter resolved", "system coordinator"),
 }
+MANUAL_LEVELS = ("intervention", "reprimand")
 
 
 def authorise(report: Report, actor: Actor, action: str) -> None:
@@ -113,6 +117,8 @@ def authorise(report: Report, actor: Actor, action: str) -> None:
         raise StateConflict("state_conflict", action=action, state=report.state)
     if actor.who == "agency_admin" and not _holds(actor, report):
         raise NotFound("report_not_found")
+    if actor.who == "coordinator" and not _watches(actor, report):
+        raise NotFound("report_not_found")
 
 
 def _holds(actor: Actor, report: Report) -> bool:
@@ -121,6 +127,11 @@ def _holds(actor: Actor, report: Report) -> bool:
         and report.agency_id is not None
         and is_within(report.agency_id, actor.agency_id)
     )
+
+
+def _watches(actor: Actor, report: Report) -> bool:
+    agency = db.session.get(Agency, actor.agency_id) if actor.agency_id else None
+    return agency is not None and report.agency_id in watched_ids(agency)
 
 
 @dataclass
@@ -316,6 +327,38 @@ def auto_close(report, actor, now):
     _move(report, actor, "closed", now, kind="auto_closed")
     report.closed_at = now
     refresh_deadlines(report)
+
+
+def escalate(report, actor, now, clock: str, level: str, note: str | None = None):
+    """Record a step of the escalation ladder; coordinators may intervene or reprimand by hand.
+
+    Returns the escalation, or None when the same automatic step was already
+    recorded (by another sweeper): the unique constraint keeps it to one.
+    """
+    authorise(report, actor, "escalate")
+    manual = actor.kind == "staff"
+    if manual:
+        if level not in MANUAL_LEVELS:
+            raise InvalidInput("escalation_level", choices=", ".join(MANUAL_LEVELS))
+        _require(note, "note")
+        clock = "manual"
+    seq = 1 + max((e.seq for e in report.escalations if e.manual), default=0) if manual else 0
+    escalation = Escalation(
+        report_id=report.id, clock=clock, level=level, at=now, manual=manual, seq=seq,
+        agency_id=report.agency_id or report.requested_agency_id,
+        actor_user_id=actor.user_id, note=note,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(escalation)
+    except IntegrityError:
+        db.session.expire(report, ["escalations"])
+        return None
+    report.escalations.append(escalation)
+    _event(report, actor, "escalated", now, public=False, message=note,
+           agency=report.agency, data={"clock": clock, "level": level, "manual": manual})
+    refresh_deadlines(report)
+    return escalation
 
 
 def _require(text: str | None, name: str) -> None:

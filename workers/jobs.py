@@ -16,6 +16,7 @@ from lapor.extensions import db
 from lapor.models import OutboxItem
 from lapor.queue import relay_outbox as _relay
 from lapor.routing import load_for_routing, route_report
+from lapor.sla.sweeper import sweep as _sweep
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +63,14 @@ def _route(payload: dict, now) -> str:
 
 
 HANDLERS = {"route_report": _route}
+
+
+def sweep_deadlines() -> int:
+    """Take every escalation step that has fallen due."""
+    try:
+        return _sweep(utcnow())
+    finally:
+        db.session.remove()
 
 
 def relay_outbox() -> int:

@@ -41,6 +41,7 @@ class Periodic:
 
 PERIODIC: tuple[Periodic, ...] = (
     Periodic("workers.jobs.relay_outbox", every=10),
+    Periodic("workers.jobs.sweep_deadlines", every=5),
 )
 
 

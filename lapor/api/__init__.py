@@ -4,8 +4,9 @@
 def register(app, api, csrf) -> None:
     from lapor.api.auth import blp as auth_blp
     from lapor.api.directory import blp as directory_blp
+    from lapor.api.escalations import blp as escalations_blp
     from lapor.api.reports import blp as reports_blp
 
-    for blueprint in (reports_blp, auth_blp, directory_blp):
+    for blueprint in (reports_blp, escalations_blp, auth_blp, directory_blp):
         csrf.exempt(blueprint)  # token-authenticated, no cookies trusted
         api.register_blueprint(blueprint, url_prefix="/api/v1")

@@ -1,6 +1,6 @@
 """Typed SQLAlchemy models; importing this module registers every table."""
 
-from lapor.models.agency import TIMEZONES, Agency, is_within, subtree_ids, supervision
+from lapor.models.agency import TIMEZONES, Agency, is_within, subtree_ids, supervision, watched_ids
 from lapor.models.outbox import OutboxItem
 from lapor.models.report import (
     ARCHIVE_REASONS,
@@ -18,6 +18,6 @@ from lapor.models.user import ROLES, User
 
 __all__ = [
     "ARCHIVE_REASONS", "CHANNELS", "OPEN_STATES", "REPORT_TYPES", "ROLES", "STATES", "TIMEZONES",
-    "Agency", "Attachment", "Category", "Escalation", "OutboxItem", "Report", "ReportEvent",
-    "SlaPolicy", "User", "is_within", "subtree_ids", "supervision",
+    "Agency", "Attachment", "Category", "Escalation", "OutboxItem", "Report",
+    "ReportEvent", "SlaPolicy", "User", "is_within", "subtree_ids", "supervision", "watched_ids",
 ]

@@ -62,3 +62,11 @@ def subtree_ids(agency_id: int) -> list[int]:
 def is_within(agency_id: int, ancestor_id: int) -> bool:
     """Whether `agency_id` is `ancestor_id` or one of its sub-units."""
     return agency_id in subtree_ids(ancestor_id)
+
+
+def watched_ids(agency: Agency) -> set[int]:
+    """What a coordinator agency watches: its own subtree and every supervised agency's."""
+    ids = set(subtree_ids(agency.id))
+    for supervised in agency.supervised:
+        ids.update(subtree_ids(supervised.id))
+    return ids

@@ -84,6 +84,7 @@ class Report(db.Model):
     attachments: Mapped[list[Attachment]] = relationship(
         back_populates="report", order_by="Attachment.id"
     )
+    escalations: Mapped[list[Escalation]] = relationship(order_by="Escalation.id")
 
     __table_args__ = (Index("ix_report_agency_state", "agency_id", "state"),)
 
@@ -130,6 +131,8 @@ class Escalation(db.Model):
     seq: Mapped[int] = mapped_column(Integer, default=0)
     actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     note: Mapped[str | None] = mapped_column(Text)
+
+    agency: Mapped[Agency | None] = relationship()
 
     __table_args__ = (UniqueConstraint("report_id", "clock", "level", "seq"),)
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from lapor.extensions import db
 from lapor.models import Agency, Report, SlaPolicy
-from lapor.sla import deadlines
+from lapor.sla import deadlines, escalation
 from lapor.sla.calendar import DEFAULT_HOURS, WorkCalendar
 
 NATIONAL_TIMEZONE = "Asia/Jakarta"
@@ -25,16 +27,28 @@ def policy_for(code: str) -> deadlines.Policy:
     return deadlines.Policy(row.code, row.disposition_days, row.followup_days)
 
 
-def refresh_deadlines(report: Report) -> None:
-    """Recompute a report's deadlines from its clock state, policy and agency calendar."""
-    clock = deadlines.ClockState(
+def snapshot(report: Report) -> escalation.Snapshot:
+    return escalation.Snapshot(
         state=report.state,
         received_at=report.received_at,
-        paused_at=report.paused_at,
-        paused_seconds=report.paused_seconds or 0,
+        disposition_due_at=report.disposition_due_at,
+        followup_due_at=report.followup_due_at,
+        followed_up=report.followed_up_at is not None,
         resolved_at=report.resolved_at,
     )
-    due = deadlines.compute(clock, policy_for(report.policy_code), calendar_for(report.agency))
+
+
+def steps_done(report: Report) -> dict[tuple[str, str], datetime]:
+    """The automatic escalation steps already taken (manual ones do not count)."""
+    return {(e.clock, e.level): e.at for e in report.escalations if not e.manual}
+
+
+def refresh_deadlines(report: Report) -> None:
+    """Recompute a report's deadlines and `next_due_at` from its clocks, policy and calendar."""
+    calendar = calendar_for(report.agency)
+    due = deadlines.compute(
+        report.received_at, report.paused_seconds or 0, policy_for(report.policy_code), calendar
+    )
     report.disposition_due_at = due.disposition_due_at
     report.followup_due_at = due.followup_due_at
-    report.next_due_at = due.next_due_at
+    report.next_due_at = escalation.next_due(snapshot(report), steps_done(report), calendar)

@@ -144,6 +144,18 @@ class WorkCalendar:
         )
         return opening.astimezone(self.tzinfo)
 
+    def start_of_last_working_day(self, deadline: datetime) -> datetime:
+        """The opening of the working day on which the office time before `deadline` ends."""
+        _require_aware(deadline, "deadline")
+        moment = deadline.astimezone(UTC)
+        day = self._local_date(moment)
+        for _ in range(_MAX_IDLE_DAYS):
+            interval = self._interval(day)
+            if interval is not None and interval[0] < moment:
+                return interval[0].astimezone(self.tzinfo)
+            day -= timedelta(days=1)
+        raise ValueError(f"calendar has no working day before {deadline}")
+
     def working_time_between(self, start: datetime, end: datetime) -> timedelta:
         """Office time in [start, end); zero if `end` is not after `start`."""
         _require_aware(start, "start")
