@@ -31,6 +31,18 @@ def staff_scope(actor: Actor):
     return false()
 
 
+def watchable_agency_ids(actor: Actor) -> set[int] | None:
+    """Agencies whose numbers the actor may see; None means every agency."""
+    agency = db.session.get(Agency, actor.agency_id) if actor.agency_id else None
+    if actor.who == "sysadmin" or (actor.who == "dispatcher" and (agency is None or agency.parent_id is None)):
+        return None
+    if agency is None:
+        return set()
+    if actor.who == "coordinator":
+        return watched_ids(agency)
+    return set(subtree_ids(agency.id))
+
+
 def staff_reports(actor: Actor) -> Select:
     return select(Report).where(staff_scope(actor))
 

@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from lapor import workflow
 from lapor.extensions import db
-from lapor.models import Agency, Category, OutboxItem, Report
-from lapor.queue import enqueue_outbox
+from lapor.models import Agency, Category, Report
+from lapor.queue import add_work, enqueue_outbox
 from lapor.workflow import InvalidInput, NewReport
 
 
@@ -39,8 +39,7 @@ def receive(new: NewReport, now: datetime, category_code: str | None = None) -> 
         new.policy_code = new.policy_code or category.policy_code
     report, token = workflow.submit(new, now)
     db.session.flush()
-    work = OutboxItem(topic="route_report", payload={"report_id": report.id}, created_at=now)
-    db.session.add(work)
+    work = add_work("route_report", {"report_id": report.id}, now)
     db.session.commit()
     enqueue_outbox([work.id])
     return report, token

@@ -24,6 +24,13 @@ def get_queue() -> Queue:
     return Queue(settings.queue_name, connection=redis_ext.client())
 
 
+def add_work(topic: str, payload: dict, now: datetime) -> OutboxItem:
+    """Put work in the outbox, in the caller's transaction; enqueue it after the commit."""
+    item = OutboxItem(topic=topic, payload=payload, created_at=now)
+    db.session.add(item)
+    return item
+
+
 def outbox_job_id(item_id: int) -> str:
     return f"outbox-{item_id}"
 

@@ -361,6 +361,25 @@ def escalate(report, actor, now, clock: str, level: str, note: str | None = None
     return escalation
 
 
+def recompute_deadlines(report, actor, now, reason: str) -> bool:
+    """Recompute after a change of calendar or policy; record the change if there is one."""
+    before = (report.disposition_due_at, report.followup_due_at)
+    refresh_deadlines(report)
+    after = (report.disposition_due_at, report.followup_due_at)
+    if before == after:
+        return False
+    _event(report, actor, "deadlines_changed", now, public=False, reason=reason, data={
+        "disposition_due_at": [_iso(before[0]), _iso(after[0])],
+        "followup_due_at": [_iso(before[1]), _iso(after[1])],
+    })
+    report.updated_at = now
+    return True
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
 def _require(text: str | None, name: str) -> None:
     if not text or not text.strip():
         raise InvalidInput("field_required", field=name)

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import logging
 
+from rq import get_current_job
 from sqlalchemy import select
 
+from lapor.channels.kannel import send_sms
 from lapor.clock import utcnow
 from lapor.extensions import db
 from lapor.models import OutboxItem
 from lapor.queue import relay_outbox as _relay
 from lapor.routing import load_for_routing, route_report
+from lapor.sla.recompute import recompute
 from lapor.sla.sweeper import sweep as _sweep
 
 log = logging.getLogger(__name__)
@@ -62,7 +65,22 @@ def _route(payload: dict, now) -> str:
     return route_report(report, now)
 
 
-HANDLERS = {"route_report": _route}
+def _recompute(payload: dict, now) -> str:
+    job = get_current_job()
+
+    def progress(examined: int, changed: int) -> None:
+        if job is not None:
+            job.meta["progress"] = {"examined": examined, "changed": changed}
+            job.save_meta()
+
+    examined, changed = recompute(
+        now, payload.get("reason", "calendar"), agency_id=payload.get("agency_id"),
+        policy_code=payload.get("policy"), progress=progress,
+    )
+    return f"{examined} examined, {changed} changed"
+
+
+HANDLERS = {"route_report": _route, "recompute_deadlines": _recompute, "send_sms": send_sms}
 
 
 def sweep_deadlines() -> int:

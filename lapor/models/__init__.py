@@ -1,6 +1,8 @@
 """Typed SQLAlchemy models; importing this module registers every table."""
 
 from lapor.models.agency import TIMEZONES, Agency, is_within, subtree_ids, supervision, watched_ids
+from lapor.models.calendar import DAY_KINDS, CalendarDay
+from lapor.models.message import OutgoingMessage
 from lapor.models.outbox import OutboxItem
 from lapor.models.report import (
     ARCHIVE_REASONS,
@@ -17,7 +19,7 @@ from lapor.models.sla import Category, SlaPolicy
 from lapor.models.user import ROLES, User
 
 __all__ = [
-    "ARCHIVE_REASONS", "CHANNELS", "OPEN_STATES", "REPORT_TYPES", "ROLES", "STATES", "TIMEZONES",
-    "Agency", "Attachment", "Category", "Escalation", "OutboxItem", "Report",
+    "ARCHIVE_REASONS", "CHANNELS", "DAY_KINDS", "OPEN_STATES", "REPORT_TYPES", "ROLES", "STATES", "TIMEZONES",
+    "Agency", "Attachment", "CalendarDay", "Category", "Escalation", "OutboxItem", "OutgoingMessage", "Report",
     "ReportEvent", "SlaPolicy", "User", "is_within", "subtree_ids", "supervision", "watched_ids",
 ]

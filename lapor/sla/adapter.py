@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import or_, select
+
 from lapor.extensions import db
-from lapor.models import Agency, Report, SlaPolicy
+from lapor.models import Agency, CalendarDay, Report, SlaPolicy
 from lapor.sla import deadlines, escalation
 from lapor.sla.calendar import DEFAULT_HOURS, WorkCalendar
 
@@ -13,11 +15,42 @@ NATIONAL_TIMEZONE = "Asia/Jakarta"
 
 
 def calendar_for(agency: Agency | None) -> WorkCalendar:
-    """The working calendar of an agency, or the national one when none holds the report."""
+    """The working calendar of an agency (or the national one), with admins' days applied.
+
+    National days apply everywhere; an agency's own days and its parents' apply
+    to it and its units. Built once per session and agency.
+    """
+    cache = db.session.info.setdefault("lapor_calendars", {})
+    key = agency.id if agency is not None else None
+    if key not in cache:
+        cache[key] = _build_calendar(agency)
+    return cache[key]
+
+
+def _build_calendar(agency: Agency | None) -> WorkCalendar:
+    owners = [None]
+    node = agency
+    while node is not None:
+        owners.append(node.id)
+        node = node.parent
+    days = db.session.execute(
+        select(CalendarDay.day, CalendarDay.kind, CalendarDay.agency_id).where(
+            or_(CalendarDay.agency_id.is_(None), CalendarDay.agency_id.in_(owners[1:]))
+        )
+    ).all()
+    closures = {d for d, kind, _ in days if kind == "closure"}
+    extra = {d for d, kind, _ in days if kind == "working"} - closures
     if agency is None:
-        return WorkCalendar(timezone=NATIONAL_TIMEZONE)
+        return WorkCalendar(timezone=NATIONAL_TIMEZONE, closures=frozenset(closures),
+                            extra_days=frozenset(extra))
     hours = {day: (agency.office_open, agency.office_close) for day in DEFAULT_HOURS}
-    return WorkCalendar(timezone=agency.timezone, hours=hours)
+    return WorkCalendar(timezone=agency.timezone, hours=hours, closures=frozenset(closures),
+                        extra_days=frozenset(extra))
+
+
+def forget_calendars() -> None:
+    """Drop the session's cached calendars after admins change days or hours."""
+    db.session.info.pop("lapor_calendars", None)
 
 
 def policy_for(code: str) -> deadlines.Policy:

@@ -1,0 +1,189 @@
+"""SLA administration: calendar days, policies, the deadline preview."""
+
+from __future__ import annotations
+
+from flask_smorest import Blueprint
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from sqlalchemy import select
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from lapor.auth import require_staff
+from lapor.clock import utcnow
+from lapor.extensions import db
+from lapor.intake import find_agency
+from lapor.models import DAY_KINDS, CalendarDay, SlaPolicy
+from lapor.queue import add_work, enqueue_outbox
+from lapor.sla.adapter import calendar_for
+from lapor.sla.calendar import WorkCalendar
+from lapor.workflow import Actor, NotAllowed, NotFound, StateConflict
+
+blp = Blueprint("sla", __name__, description="Working calendars and SLA policies")
+STAFF = [{"bearer": []}]
+
+
+class DayIn(Schema):
+    date = fields.Date(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(DAY_KINDS))
+    agency = fields.String(validate=validate.Length(max=32), allow_none=True)
+    note = fields.String(validate=validate.Length(max=200), allow_none=True)
+
+
+class DayOut(Schema):
+    id = fields.Integer()
+    date = fields.Date()
+    kind = fields.String()
+    agency = fields.String(allow_none=True)
+    note = fields.String(allow_none=True)
+
+
+class DayArgs(Schema):
+    agency = fields.String(validate=validate.Length(max=32))
+
+
+class PolicyIn(Schema):
+    name = fields.String(validate=validate.Length(min=1, max=200))
+    disposition_days = fields.Float(required=True, validate=validate.Range(min=0.125, max=365))
+    followup_days = fields.Float(required=True, validate=validate.Range(min=0.125, max=365))
+    extended_followup_days = fields.Float(validate=validate.Range(min=0.125, max=365), allow_none=True)
+
+
+class PolicyOut(Schema):
+    code = fields.String()
+    name = fields.String()
+    disposition_days = fields.Float()
+    followup_days = fields.Float()
+    extended_followup_days = fields.Float(allow_none=True)
+    source = fields.String(allow_none=True)
+
+
+class DueArgs(Schema):
+    received = fields.AwareDateTime(required=True)
+    working_days = fields.Float(required=True, validate=validate.Range(min=0, max=365))
+    agency = fields.String(validate=validate.Length(max=32))
+    timezone = fields.String(validate=validate.Length(max=64))
+
+    @validates_schema
+    def _one_place(self, data, **_):
+        if data.get("agency") and data.get("timezone"):
+            raise ValidationError("Give agency or timezone, not both.", "timezone")
+        if data.get("timezone"):
+            try:
+                ZoneInfo(data["timezone"])
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValidationError("Unknown time zone.", "timezone") from None
+
+
+class DueOut(Schema):
+    due = fields.DateTime()
+    timezone = fields.String()
+
+
+def _may_manage(actor: Actor, agency_id: int | None) -> None:
+    """Sysadmins manage every calendar; an agency admin only its own agency's."""
+    if actor.who == "sysadmin":
+        return
+    if actor.who == "agency_admin" and agency_id is not None and agency_id == actor.agency_id:
+        return
+    raise NotAllowed("role_not_allowed", action="calendar", role=actor.who)
+
+
+def _day_view(day: CalendarDay) -> dict:
+    return {"id": day.id, "date": day.day, "kind": day.kind, "note": day.note,
+            "agency": day.agency.code if day.agency else None}
+
+
+def _recompute_after(reason: str, now, agency_id=None, policy=None) -> None:
+    work = add_work("recompute_deadlines",
+                    {"reason": reason, "agency_id": agency_id, "policy": policy}, now)
+    db.session.commit()
+    enqueue_outbox([work.id])
+
+
+@blp.route("/calendar/days", methods=["GET"])
+@blp.arguments(DayArgs, location="query")
+@blp.response(200, DayOut(many=True))
+@blp.doc(security=STAFF)
+def list_days(args):
+    """Closures and extra working days: national ones, or an agency's own."""
+    require_staff()
+    agency = find_agency(args.get("agency"))
+    query = select(CalendarDay).order_by(CalendarDay.day)
+    query = query.where(CalendarDay.agency_id == agency.id if agency else CalendarDay.agency_id.is_(None))
+    return [_day_view(d) for d in db.session.scalars(query)]
+
+
+@blp.route("/calendar/days", methods=["POST"])
+@blp.arguments(DayIn)
+@blp.response(201, DayOut)
+@blp.doc(security=STAFF)
+def add_day(args):
+    """Close an office for a day, or open it on a day it would be closed; deadlines follow."""
+    actor = require_staff()
+    agency = find_agency(args.get("agency"))
+    _may_manage(actor, agency.id if agency else None)
+    exists = select(CalendarDay).where(
+        CalendarDay.day == args["date"],
+        CalendarDay.agency_id == agency.id if agency else CalendarDay.agency_id.is_(None),
+    )
+    if db.session.scalars(exists).first() is not None:
+        raise StateConflict("calendar_day_exists", date=args["date"].isoformat())
+    now = utcnow()
+    day = CalendarDay(day=args["date"], kind=args["kind"], agency=agency, note=args.get("note"),
+                      created_at=now)
+    db.session.add(day)
+    _recompute_after(f"calendar {args['kind']} {args['date']}", now, agency.id if agency else None)
+    return _day_view(day)
+
+
+@blp.route("/calendar/days/<int:day_id>", methods=["DELETE"])
+@blp.response(204)
+@blp.doc(security=STAFF)
+def remove_day(day_id):
+    """Remove an admin's day; the holiday library's rule applies again."""
+    actor = require_staff()
+    day = db.session.get(CalendarDay, day_id)
+    if day is None:
+        raise NotFound("not_found")
+    _may_manage(actor, day.agency_id)
+    agency_id, label = day.agency_id, f"calendar day {day.day} removed"
+    db.session.delete(day)
+    _recompute_after(label, utcnow(), agency_id)
+
+
+@blp.route("/sla/policies", methods=["GET"])
+@blp.response(200, PolicyOut(many=True))
+def list_policies():
+    """The SLA policies (disposition and follow-up in working days)."""
+    return db.session.scalars(select(SlaPolicy).order_by(SlaPolicy.code)).all()
+
+
+@blp.route("/sla/policies/<code>", methods=["PUT"])
+@blp.arguments(PolicyIn)
+@blp.response(200, PolicyOut)
+@blp.doc(security=STAFF)
+def update_policy(args, code):
+    """Sysadmins: change a policy; the deadlines of open reports under it are recomputed."""
+    actor = require_staff()
+    if actor.who != "sysadmin":
+        raise NotAllowed("role_not_allowed", action="policy", role=actor.who)
+    policy = db.session.get(SlaPolicy, code)
+    if policy is None:
+        raise NotFound("not_found")
+    for name, value in args.items():
+        setattr(policy, name, value)
+    _recompute_after(f"policy {code} changed", utcnow(), policy=code)
+    return policy
+
+
+@blp.route("/sla/due", methods=["GET"])
+@blp.arguments(DueArgs, location="query")
+@blp.response(200, DueOut)
+@blp.doc(security=STAFF)
+def due(args):
+    """When N working days since a receipt have passed, in an agency's calendar or a zone's."""
+    require_staff()
+    agency = find_agency(args.get("agency"))
+    calendar = (calendar_for(agency) if agency
+                else WorkCalendar(timezone=args.get("timezone") or "Asia/Jakarta"))
+    return {"due": calendar.add_working_days(args["received"], args["working_days"]),
+            "timezone": calendar.timezone}

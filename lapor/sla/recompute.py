@@ -1,0 +1,55 @@
+"""Recomputing open reports' deadlines after a change of calendar or policy, in batches."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy import select
+
+from lapor import workflow
+from lapor.extensions import db
+from lapor.models import OPEN_STATES, Agency, Report, subtree_ids
+from lapor.sla.adapter import forget_calendars
+from lapor.workflow import SYSTEM
+
+log = logging.getLogger(__name__)
+
+
+def recompute(
+    now: datetime,
+    reason: str,
+    agency_id: int | None = None,
+    policy_code: str | None = None,
+    batch: int = 500,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[int, int]:
+    """Recompute the open reports a change touches; return (examined, changed).
+
+    `agency_id` limits it to that agency's subtree (an agency's own calendar
+    days); `policy_code` to reports under that policy. Neither: every open report.
+    """
+    query = select(Report).where(Report.state.in_(OPEN_STATES))
+    if agency_id is not None and db.session.get(Agency, agency_id) is not None:
+        query = query.where(Report.agency_id.in_(subtree_ids(agency_id)))
+    if policy_code is not None:
+        query = query.where(Report.policy_code == policy_code)
+    examined = changed = 0
+    last_id = 0
+    forget_calendars()
+    while True:
+        rows = db.session.scalars(
+            query.where(Report.id > last_id).order_by(Report.id).limit(batch).with_for_update()
+        ).all()
+        if not rows:
+            break
+        for report in rows:
+            changed += workflow.recompute_deadlines(report, SYSTEM, now, reason)
+        db.session.commit()
+        examined += len(rows)
+        last_id = rows[-1].id
+        if progress is not None:
+            progress(examined, changed)
+    log.info("recomputed deadlines (%s): %d open reports, %d changed", reason, examined, changed)
+    return examined, changed

@@ -1,0 +1,116 @@
+"""SLA administration through the API: closures, policies, the preview and scorecards."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from lapor import workflow
+from lapor.extensions import db
+from lapor.models import Report
+from lapor.workflow import SYSTEM
+from tests import factories as f
+
+
+def _open_report(app, now=f.NOW):
+    with app.app_context():
+        report = f.report("received", now=now)
+        workflow.dispose(report, SYSTEM, now, f.agency("TANGKAB"))
+        db.session.commit()
+        return report.id, report.followup_due_at
+
+
+def _followup_due(app, report_id):
+    with app.app_context():
+        return db.session.get(Report, report_id).followup_due_at
+
+
+def test_an_admin_closure_moves_open_deadlines_after_the_recompute_job(client, app, demo, token, run_worker):
+    report_id, before = _open_report(app)
+    assert before == datetime(2026, 3, 4, 3, 0, tzinfo=UTC)  # Wed 4 Mar 10:00 WIB
+    response = client.post("/api/v1/calendar/days", headers=token("admin"),
+                           json={"date": "2026-03-03", "kind": "closure", "note": "Banjir"})
+    assert response.status_code == 201, response.get_json()
+    run_worker()
+    assert _followup_due(app, report_id) == before + timedelta(days=1)
+    with app.app_context():
+        report = db.session.get(Report, report_id)
+        assert report.events[-1].kind == "deadlines_changed"
+        assert report.events[-1].reason == "calendar closure 2026-03-03"
+
+    day_id = response.get_json()["id"]
+    assert client.delete(f"/api/v1/calendar/days/{day_id}", headers=token("admin")).status_code == 204
+    run_worker()
+    assert _followup_due(app, report_id) == before
+
+
+def test_an_agency_closure_touches_only_that_agencys_reports(client, app, demo, token, run_worker):
+    report_id, before = _open_report(app)
+    with app.app_context():
+        other = f.report("received")
+        workflow.dispose(other, SYSTEM, f.NOW, f.agency("KEMENHUB"))
+        db.session.commit()
+        other_id, other_before = other.id, other.followup_due_at
+    response = client.post("/api/v1/calendar/days", headers=token("tangkab"),
+                           json={"date": "2026-03-03", "kind": "closure", "agency": "TANGKAB"})
+    assert response.status_code == 201
+    run_worker()
+    assert _followup_due(app, report_id) == before + timedelta(days=1)
+    assert _followup_due(app, other_id) == other_before
+
+
+def test_only_sysadmins_and_the_agency_itself_manage_calendars(client, demo, token):
+    body = {"date": "2026-03-03", "kind": "closure", "agency": "TANGKAB"}
+    assert client.post("/api/v1/calendar/days", json=body, headers=token("kemenhub")).status_code == 403
+    assert client.post("/api/v1/calendar/days", json={**body, "agency": None},
+                       headers=token("tangkab")).status_code == 403
+    assert client.post("/api/v1/calendar/days", json=body, headers=token("tangkab")).status_code == 201
+    again = client.post("/api/v1/calendar/days", json=body, headers=token("admin"))
+    assert again.status_code == 409
+
+
+def test_a_policy_change_recomputes_reports_under_that_policy(client, app, demo, token, run_worker):
+    report_id, before = _open_report(app)
+    body = {"disposition_days": 1, "followup_days": 3}
+    assert client.put("/api/v1/sla/policies/khusus", json=body, headers=token("tangkab")).status_code == 403
+    response = client.put("/api/v1/sla/policies/khusus", json=body, headers=token("admin"))
+    assert response.status_code == 200
+    run_worker()
+    assert _followup_due(app, report_id) == before + timedelta(days=1)
+
+
+def test_deadline_preview_matches_the_design_examples(client, demo, token):
+    response = client.get("/api/v1/sla/due?received=2026-03-13T17:30:00%2B07:00&working_days=5",
+                          headers=token("dispatcher"))
+    assert response.get_json() == {"due": "2026-03-27T16:00:00+07:00", "timezone": "Asia/Jakarta"}
+    wit = client.get("/api/v1/sla/due?received=2026-02-02T10:00:00%2B09:00&working_days=1&agency=JAYAPURA",
+                     headers=token("dispatcher"))
+    assert wit.get_json()["due"] == "2026-02-03T10:00:00+09:00"
+    naive = client.get("/api/v1/sla/due?received=2026-02-02T10:00:00&working_days=1",
+                       headers=token("dispatcher"))
+    assert naive.status_code == 422
+
+
+def test_scorecards_count_compliance_for_supervised_agencies_only(client, app, demo, token):
+    with app.app_context():
+        tangkab = f.agency("TANGKAB")
+        on_time = f.report("received")
+        workflow.dispose(on_time, SYSTEM, f.NOW, tangkab)
+        workflow.follow_up(on_time, f.staff("tangkab"), f.NOW + timedelta(hours=2), "Ditangani.")
+        late = f.report("received")
+        workflow.dispose(late, SYSTEM, f.NOW + timedelta(days=3), tangkab)
+        workflow.escalate(late, SYSTEM, f.NOW + timedelta(days=1), "disposition", "intervention")
+        db.session.commit()
+    url = "/api/v1/scorecards?start=2026-03-01T00:00:00%2B07:00&end=2026-04-01T00:00:00%2B07:00"
+    cards = client.get(url, headers=token("banten")).get_json()
+    assert [c["agency"] for c in cards] == ["BANTEN", "DINKESTANGKAB", "DISDUKTANGKAB",
+                                            "DPUPRTANGKAB", "TANGKAB"]
+    card = next(c for c in cards if c["agency"] == "TANGKAB")
+    assert card["received"] == 2
+    assert card["disposed_on_time"] == 1
+    assert card["followed_up_on_time"] == 1
+    assert card["interventions"] == 1
+    assert card["median_followup_working_hours"] == 2.0
+    assert card["overdue_now"] == 1  # the late one has no follow-up and its deadline passed
+    assert client.get(url + "&agency=KEMENHUB", headers=token("banten")).status_code == 404
