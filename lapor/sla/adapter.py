@@ -49,15 +49,21 @@ def _build_calendar(agency: Agency | None) -> WorkCalendar:
 
 
 def forget_calendars() -> None:
-    """Drop the session's cached calendars after admins change days or hours."""
+    """Drop the session's cached calendars and policies after admins change them."""
     db.session.info.pop("lapor_calendars", None)
+    db.session.info.pop("lapor_policies", None)
 
 
 def policy_for(code: str) -> deadlines.Policy:
-    row = db.session.get(SlaPolicy, code) or db.session.get(SlaPolicy, "khusus")
-    if row is None:  # an empty database: fall back to the special mechanism
-        return deadlines.Policy("khusus", 1, 2)
-    return deadlines.Policy(row.code, row.disposition_days, row.followup_days)
+    """The policy by code (cached per session), falling back to the special mechanism."""
+    cache = db.session.info.get("lapor_policies")
+    if cache is None:
+        rows = db.session.scalars(select(SlaPolicy)).all()
+        cache = db.session.info["lapor_policies"] = {
+            row.code: deadlines.Policy(row.code, row.disposition_days, row.followup_days)
+            for row in rows
+        }
+    return cache.get(code) or cache.get("khusus") or deadlines.Policy("khusus", 1, 2)
 
 
 def snapshot(report: Report) -> escalation.Snapshot:

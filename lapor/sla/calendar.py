@@ -105,6 +105,9 @@ class WorkCalendar:
             set_(self, "day_length", _duration(*self.standard_hours))
         elif not isinstance(self.day_length, timedelta) or self.day_length <= timedelta(0):
             raise ValueError(f"day_length must be a positive timedelta, got {self.day_length!r}")
+        # Office intervals per local day, filled as they are asked for; the sweeper
+        # measures 60 HK for every due report, so each day is worked out once.
+        set_(self, "_intervals", {})
 
     @property
     def tzinfo(self) -> ZoneInfo:
@@ -219,6 +222,13 @@ class WorkCalendar:
 
     def _interval(self, day: date) -> tuple[datetime, datetime] | None:
         """Office hours of `day` as UTC instants, or None if closed."""
+        try:
+            return self._intervals[day]
+        except KeyError:
+            interval = self._intervals[day] = self._compute_interval(day)
+            return interval
+
+    def _compute_interval(self, day: date) -> tuple[datetime, datetime] | None:
         office = self._office_hours(day)
         if office is None:
             return None

@@ -11,6 +11,7 @@ import logging
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from lapor import workflow
 from lapor.extensions import db
@@ -26,6 +27,7 @@ def claim_due(now: datetime, batch: int) -> list[Report]:
     """Lock and return up to `batch` reports whose next step is due."""
     query = (
         select(Report)
+        .options(selectinload(Report.escalations), selectinload(Report.events))
         .where(Report.next_due_at <= now)
         .order_by(Report.next_due_at)
         .limit(batch)
