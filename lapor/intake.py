@@ -37,6 +37,9 @@ def receive(new: NewReport, now: datetime, category_code: str | None = None) -> 
         category = find_category(category_code)
         new.category_id = category.id
         new.policy_code = new.policy_code or category.policy_code
+    if new.type == "information_request":
+        # Public-information requests follow UU 14/2008 whatever their category.
+        new.policy_code = new.policy_code or "informasi"
     report, token = workflow.submit(new, now)
     db.session.flush()
     work = add_work("route_report", {"report_id": report.id}, now)

@@ -204,3 +204,16 @@ def test_api_docs_load_their_assets_from_this_host(client):
     page = client.get("/api/docs").get_data(as_text=True)
     assert "/static/vendor/swagger-ui/swagger-ui-bundle.js" in page
     assert client.get("/static/vendor/swagger-ui/swagger-ui-bundle.js").status_code == 200
+
+
+def test_information_request_follows_the_public_information_policy(client, demo):
+    created = submit(client, type="information_request", title="Minta data anggaran jalan")
+    assert created["policy"] == "informasi"
+    assert submit(client)["policy"] == "khusus"
+    assert submit(client, category="jalan")["policy"] == "reguler"
+
+
+def test_event_date_in_the_future_is_refused(client, demo):
+    response = client.post("/api/v1/reports", json={**REPORT, "event_date": "2999-01-01"})
+    assert response.status_code == 422
+    assert response.get_json()["errors"]["event_date"] == ["Tanggal kejadian tidak boleh di masa depan."]

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
+from lapor.clock import utcnow
 from lapor.models import ARCHIVE_REASONS, REPORT_TYPES
 
 PHONE = re.compile(r"^\+?[0-9][0-9 \-]{6,18}$")
@@ -38,6 +40,12 @@ class ReportIn(StrictSchema):
     anonymous = fields.Boolean(load_default=False)
     confidential = fields.Boolean(load_default=False)
     reporter = fields.Nested(ReporterIn, load_default=dict)
+
+    @validates("event_date")
+    def _not_future(self, value, **_):
+        # A day of slack: the citizen's calendar may be a zone ahead of the server's.
+        if value and value > (utcnow() + timedelta(days=1)).date():
+            raise ValidationError("Event date cannot be in the future.")
 
 
 class AgencyRef(Schema):
