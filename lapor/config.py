@@ -19,7 +19,8 @@ class Settings:
     base_domain: str
     queue_name: str = "lapor"
     max_attachment_bytes: int = 5 * 1024 * 1024
-    max_request_bytes: int = 16 * 1024 * 1024
+    # Room for every attachment at its limit plus the form itself.
+    max_request_bytes: int = 26 * 1024 * 1024
     token_max_age_seconds: int = 12 * 3600
     relay_after_seconds: int = 30
 

@@ -189,8 +189,7 @@ def submit(new: NewReport, now: datetime) -> tuple[Report, str]:
         paused_seconds=0,
     )
     db.session.add(report)
-    for attachment in new.attachments:
-        attachment.report = report
+    report.attachments.extend(new.attachments)
     _event(report, CITIZEN, "submitted", now, to_state="received")
     refresh_deadlines(report)
     return report, token

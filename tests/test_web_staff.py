@@ -1,0 +1,139 @@
+"""The staff desk's sign-in, list and report page, through the real app, database and worker."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from lapor.extensions import db
+from lapor.models import User
+from tests.factories import agency
+from tests.test_web_citizen import FORM, submit, text
+
+
+def sign_in(client, demo, username: str, **extra):
+    credentials = {"username": username, "password": demo[username], **extra}
+    response = client.post("/staff/", data=credentials)
+    assert response.status_code == 303, text(response)
+    return response
+
+
+@pytest.fixture
+def reports(client, demo, run_worker):
+    """Routed reports: one for TANGKAB, one anonymous for TANGKAB, one for KEMENHUB."""
+    tangkab, _ = submit(client, title="Jalan rusak di Cikupa")
+    anonymous, _ = submit(client, title="Pungli di kantor desa", anonymous="1",
+                          reporter_name="Budi Santoso", reporter_phone="081298765432")
+    kemenhub, _ = submit(client, title="Terminal bus kotor", agency="KEMENHUB")
+    run_worker()
+    return {"tangkab": tangkab, "anonymous": anonymous, "kemenhub": kemenhub}
+
+
+def test_signed_out_desk_is_the_sign_in_form(client, demo):
+    response = client.get("/staff/")
+    assert response.status_code == 200
+    page = text(response)
+    assert "Meja petugas" in page and 'name="username"' in page and 'type="password"' in page
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_wrong_password_is_a_401_with_a_clear_message(client, demo):
+    response = client.post("/staff/", data={"username": "tangkab", "password": "salah"})
+    assert response.status_code == 401
+    page = text(response)
+    assert "Nama pengguna atau kata sandi salah." in page
+    assert 'value="tangkab"' in page and "Meja petugas" in page
+    english = client.post("/staff/?lang=en", data={"username": "nobody", "password": "x"})
+    assert english.status_code == 401 and "Wrong username or password." in text(english)
+
+
+def test_sign_in_starts_a_fresh_session_and_shows_who_is_signed_in(client, demo):
+    with client.session_transaction() as session:
+        session["left_over"] = "from before"
+    response = sign_in(client, demo, "tangkab")
+    assert response.location.endswith("/staff/")
+    with client.session_transaction() as session:
+        assert "left_over" not in session and isinstance(session["user_id"], int)
+    page = text(client.get("/staff/"))
+    assert "Demo tangkab" in page and "Admin instansi" in page
+    assert "Pemerintah Kabupaten Tangerang" in page and "Laporan dalam wewenang Anda" in page
+
+
+def test_sign_out_ends_the_session(client, demo):
+    sign_in(client, demo, "tangkab")
+    response = client.post("/staff/logout")
+    assert response.status_code == 303
+    page = text(client.get(response.location))
+    assert "Anda sudah keluar." in page and 'name="password"' in page
+    with client.session_transaction() as session:
+        assert "user_id" not in session
+
+
+def test_desk_lists_only_reports_within_reach_newest_first(client, demo, reports):
+    sign_in(client, demo, "tangkab")
+    page = text(client.get("/staff/"))
+    assert reports["tangkab"] in page and reports["anonymous"] in page
+    assert reports["kemenhub"] not in page and "Terminal bus kotor" not in page
+    assert page.index(reports["anonymous"]) < page.index(reports["tangkab"])
+    assert "Didisposisikan" in page and "Pemerintah Kabupaten Tangerang" in page
+    assert "Siti Aminah" in page
+
+
+def test_anonymous_reporter_is_never_shown_to_the_agency(client, demo, reports):
+    sign_in(client, demo, "tangkab")
+    for path in ("/staff/", f"/staff/laporan/{reports['anonymous']}"):
+        page = text(client.get(path))
+        assert "Budi" not in page and "081298765432" not in page
+        assert "Anonim" in page
+
+
+def test_system_admin_sees_an_anonymous_reporter(client, demo, reports):
+    sign_in(client, demo, "admin")
+    page = text(client.get(f"/staff/laporan/{reports['anonymous']}"))
+    assert "Budi Santoso" in page and "081298765432" in page
+
+
+def test_report_page_shows_the_timeline_and_the_reporter(client, demo, reports):
+    sign_in(client, demo, "tangkab")
+    response = client.get(f"/staff/laporan/{reports['tangkab']}")
+    assert response.status_code == 200
+    page = text(response)
+    assert "Jalan rusak di Cikupa" in page and FORM["body"] in page
+    assert "Laporan diterima" in page and "Didisposisikan ke Pemerintah Kabupaten Tangerang" in page
+    assert "Siti Aminah" in page and "siti@example.id" in page
+    assert " WIB" in page
+
+
+def test_report_outside_reach_is_404(client, demo, reports):
+    sign_in(client, demo, "tangkab")
+    response = client.get(f"/staff/laporan/{reports['kemenhub']}")
+    assert response.status_code == 404
+    assert "Terminal bus kotor" not in text(response)
+    assert client.get("/staff/laporan/ZZZZZZZZ").status_code == 404
+
+
+def test_signed_out_report_page_asks_to_sign_in_and_returns_there(client, demo, reports):
+    path = f"/staff/laporan/{reports['tangkab']}"
+    response = client.get(path)
+    assert response.status_code == 302 and "/staff/?next=" in response.location
+    assert sign_in(client, demo, "tangkab", next=path).location.endswith(path)
+
+
+def test_sign_in_never_redirects_off_the_desk(client, demo):
+    for target in ("https://evil.example/", "//evil.example/staff/", "/staff//evil.example"):
+        assert sign_in(client, demo, "tangkab", next=target).location.endswith("/staff/")
+
+
+def test_staff_read_times_in_their_agencys_zone(client, demo, app, run_worker):
+    tid, _ = submit(client, agency="MAKASSAR")
+    run_worker()
+    with app.app_context():
+        user = User(username="makassar", role="agency_admin", agency=agency("MAKASSAR"),
+                    full_name="Andi Makassar", created_at=datetime(2026, 3, 2, tzinfo=UTC))
+        user.set_password("rahasia-makassar")
+        db.session.add(user)
+        db.session.commit()
+    sign_in(client, {"makassar": "rahasia-makassar"}, "makassar")
+    page = text(client.get(f"/staff/laporan/{tid}"))
+    assert " WITA" in page and " WIB" not in page
