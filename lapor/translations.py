@@ -1,5 +1,7 @@
 """The message catalogue: Bahasa Indonesia first, English beside it."""
 
+from lapor.translations_channels import CHANNEL_MESSAGES
+from lapor.translations_desk import DESK_MESSAGES
 from lapor.translations_web import WEB_MESSAGES
 
 MESSAGES: dict[str, tuple[str, str]] = {
@@ -115,4 +117,5 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                             "Event date cannot be in the future."),
 }
 
-MESSAGES.update(WEB_MESSAGES)
+for _texts in (WEB_MESSAGES, DESK_MESSAGES, CHANNEL_MESSAGES):
+    MESSAGES.update(_texts)
