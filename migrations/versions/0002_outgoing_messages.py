@@ -31,12 +31,14 @@ def upgrade() -> None:
     sa.Column('created_at', lapor.models.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('sent_at', lapor.models.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('delivered_at', lapor.models.types.UTCDateTime(timezone=True), nullable=True),
-    sa.ForeignKeyConstraint(['report_id'], ['report.id'], name=op.f('fk_outgoing_message_report_id_report')),
+    sa.ForeignKeyConstraint(['report_id'], ['report.id'],
+                            name=op.f('fk_outgoing_message_report_id_report')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_outgoing_message')),
     sa.UniqueConstraint('in_reply_to', name=op.f('uq_outgoing_message_in_reply_to'))
     )
     with op.batch_alter_table('outgoing_message', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_outgoing_message_report_id'), ['report_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_outgoing_message_report_id'), ['report_id'],
+                              unique=False)
         batch_op.create_index(batch_op.f('ix_outgoing_message_state'), ['state'], unique=False)
 
 

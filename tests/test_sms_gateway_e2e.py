@@ -1,0 +1,252 @@
+"""End to end through the real Kannel, all on 127.0.0.1:
+
+fakesmsc (the phone network) → bearerbox → smsbox → Lapor's sms-service URL;
+the worker routes the report and hands the reply to smsbox's sendsms →
+bearerbox → fakesmsc, which prints it; the fake SMSC's delivery report comes back.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import shutil
+import socket
+import subprocess
+import threading
+import time
+from pathlib import Path
+from urllib.parse import unquote_to_bytes
+
+import pytest
+from sqlalchemy import func, select
+from werkzeug.serving import make_server
+
+from lapor.channels.kannel import KannelConfig
+from lapor.extensions import db
+from lapor.models import OutgoingMessage, Report
+
+
+def _find(name: str, *places: str) -> str | None:
+    return shutil.which(name) or next((p for p in places if Path(p).is_file()), None)
+
+
+BEARERBOX = _find("bearerbox", "/usr/sbin/bearerbox")
+SMSBOX = _find("smsbox", "/usr/sbin/smsbox")
+FAKESMSC = _find("fakesmsc", "/usr/lib/kannel/test/fakesmsc")
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not (BEARERBOX and SMSBOX and FAKESMSC),
+        reason="Kannel is not installed (needs bearerbox, smsbox and fakesmsc: "
+               "apt-get install kannel kannel-extras)",
+    ),
+]
+
+OWNER, STRANGER, SHORT_NUMBER = "081234567890", "089876543210", "1708"
+GOT = re.compile(r"Got message \d+: <(\S+) (\S+) (\S+) (.*)>\s*$")
+
+KANNEL_CONF = """\
+group = core
+admin-port = {admin_port}
+admin-interface = "127.0.0.1"
+admin-password = "{password}"
+admin-allow-ip = "127.0.0.1"
+admin-deny-ip = "*.*.*.*"
+smsbox-port = {smsbox_port}
+smsbox-interface = "127.0.0.1"
+box-allow-ip = "127.0.0.1"
+box-deny-ip = "*.*.*.*"
+log-file = "{dir}/bearerbox.log"
+log-level = 0
+
+group = smsc
+smsc = fake
+smsc-id = fake
+host = 127.0.0.1
+port = {smsc_port}
+connect-allow-ip = "127.0.0.1"
+
+group = smsbox
+bearerbox-host = 127.0.0.1
+bearerbox-port = {smsbox_port}
+sendsms-port = {sendsms_port}
+sendsms-interface = "127.0.0.1"
+global-sender = {short_number}
+mo-recode = true
+log-file = "{dir}/smsbox.log"
+log-level = 0
+
+group = sendsms-user
+username = lapor
+password = "{password}"
+user-allow-ip = "127.0.0.1"
+max-messages = 3
+concatenation = true
+
+group = sms-service
+keyword = default
+catch-all = true
+max-messages = 0
+get-url = "http://127.0.0.1:{web_port}/channels/sms/kannel?from=%p&to=%P&text=%a&id=%I&ts=%T&coding=%c&charset=%C&secret={secret}"
+"""
+
+
+@pytest.fixture(scope="module")
+def e2e_app(settings):
+    from lapor import channels
+    from lapor.app import create_app
+
+    app = create_app(settings, TESTING=True)
+    channels.init_app(app)  # a no-op once create_app wires the channels itself
+    return app
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_for(predicate, what: str, timeout: float = 30, logs: Path | None = None):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    detail = ""
+    if logs is not None:
+        detail = "".join(f"\n--- {p.name}\n{p.read_text(errors='replace')[-3000:]}"
+                         for p in sorted(logs.glob("*.log")))
+    raise AssertionError(f"timed out waiting for {what}{detail}")
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _received(log: Path) -> list[tuple[str, str]]:
+    """(receiver, text) of every message fakesmsc got from Kannel."""
+    messages = []
+    for line in log.read_text(errors="replace").splitlines():
+        found = GOT.search(line)
+        if found:
+            _sender, receiver, kind, data = found.groups()
+            text = unquote_to_bytes(data).decode("utf-16-be") if kind == "ucs-2" else data
+            messages.append((receiver, text))
+    return messages
+
+
+def test_sms_round_trip_through_real_kannel(e2e_app, demo, tmp_path):
+    from workers.worker import work
+
+    processes: list[subprocess.Popen] = []
+    server = None
+
+    def start(name: str, *args: str) -> Path:
+        log = tmp_path / f"{name}.log"
+        with log.open("wb") as out:
+            processes.append(subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT,
+                                              stdin=subprocess.DEVNULL, cwd=tmp_path))
+        return log
+
+    def phone(name: str, sender: str, text: str) -> Path:
+        """A handset: fakesmsc sends one SMS, then prints whatever Kannel delivers to it."""
+        return start(name, FAKESMSC, "-H", "127.0.0.1", "-r", str(ports["smsc_port"]),
+                     "-m", "1", f"{sender} {SHORT_NUMBER} text {text}")
+
+    def hang_up() -> None:
+        process = processes.pop()
+        process.terminate()
+        process.wait(10)
+
+    def count(model) -> int:
+        with e2e_app.app_context():
+            try:
+                return db.session.scalar(select(func.count()).select_from(model))
+            finally:
+                db.session.remove()
+
+    def reply_to(log: Path, number: str) -> str | None:
+        texts = [text for receiver, text in _received(log) if receiver == number]
+        return texts[0] if texts else None
+
+    try:
+        server = make_server("127.0.0.1", 0, e2e_app, threaded=True)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        password, secret = secrets.token_urlsafe(12), secrets.token_urlsafe(16)
+        ports = {name: _free_port() for name in
+                 ("admin_port", "smsbox_port", "smsc_port", "sendsms_port")}
+        conf = tmp_path / "kannel.conf"
+        conf.write_text(KANNEL_CONF.format(dir=tmp_path, password=password, secret=secret,
+                                           web_port=server.port, short_number=SHORT_NUMBER,
+                                           **ports))
+        e2e_app.config["LAPOR_KANNEL"] = KannelConfig(
+            sendsms_url=f"http://127.0.0.1:{ports['sendsms_port']}/cgi-bin/sendsms",
+            username="lapor", password=password, sender=SHORT_NUMBER, secret=secret,
+            dlr_url=f"http://127.0.0.1:{server.port}/channels/sms/kannel/dlr",
+        )
+
+        start("bearerbox-out", BEARERBOX, str(conf))
+        _wait_for(lambda: _listening(ports["smsbox_port"]), "bearerbox", logs=tmp_path)
+        start("smsbox-out", SMSBOX, str(conf))
+        _wait_for(lambda: _listening(ports["sendsms_port"]), "smsbox", logs=tmp_path)
+
+        # 1. A report to TANGKAB: stored, routed, answered with its tracking ID.
+        handset = phone("owner-report", OWNER, "TANGKAB jalan rusak di depan pasar")
+        _wait_for(lambda: count(OutgoingMessage) == 1, "the report's reply", logs=tmp_path)
+        work(e2e_app, burst=True)
+        with e2e_app.app_context():
+            report = db.session.scalars(select(Report)).one()
+            tracking_id = report.tracking_id
+            assert (report.channel, report.reporter_phone) == ("sms", "+6281234567890")
+            assert report.body == "jalan rusak di depan pasar"
+            assert (report.state, report.agency.code) == ("disposed", "TANGKAB")
+            db.session.remove()
+        reply = _wait_for(lambda: reply_to(handset, "+6281234567890"), "the reply SMS",
+                          logs=tmp_path)
+        assert f"Nomor laporan: {tracking_id}" in reply
+
+        def delivered():
+            with e2e_app.app_context():
+                try:
+                    return db.session.scalars(select(OutgoingMessage)).one().state == "delivered"
+                finally:
+                    db.session.remove()
+
+        _wait_for(delivered, "the delivery report", logs=tmp_path)
+        assert len(_received(handset)) == 1  # the sms-service itself answered nothing
+        hang_up()
+
+        # 2. CEK from the reporter's own number: the status.
+        handset = phone("owner-check", OWNER, f"CEK {tracking_id}")
+        _wait_for(lambda: count(OutgoingMessage) == 2, "the CEK reply", logs=tmp_path)
+        work(e2e_app, burst=True)
+        status = _wait_for(lambda: reply_to(handset, "+6281234567890"), "the status SMS",
+                           logs=tmp_path)
+        assert status == (f"Laporan {tracking_id}: Didisposisikan, "
+                          "ditangani Pemerintah Kabupaten Tangerang.")
+        hang_up()
+
+        # 3. CEK from another number: the answer for an unknown ID, nothing more.
+        handset = phone("stranger-check", STRANGER, f"CEK {tracking_id}")
+        _wait_for(lambda: count(OutgoingMessage) == 3, "the stranger's reply", logs=tmp_path)
+        work(e2e_app, burst=True)
+        refusal = _wait_for(lambda: reply_to(handset, "+6289876543210"), "the refusal SMS",
+                            logs=tmp_path)
+        assert refusal.startswith(f"Laporan {tracking_id} tidak ditemukan untuk nomor ini.")
+        assert "Didisposisikan" not in refusal and "Tangerang" not in refusal
+        assert count(Report) == 1
+    finally:
+        for process in reversed(processes):  # handsets, then smsbox, then bearerbox
+            process.terminate()
+            try:
+                process.wait(15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(5)
+        if server is not None:
+            server.shutdown()
+            server.server_close()
