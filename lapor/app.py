@@ -6,9 +6,11 @@ import logging
 
 from flask import Flask
 from sqlalchemy import event
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from lapor.config import Settings
 from lapor.extensions import api, csrf, db, redis_ext
+from lapor.ratelimit import limiter, storage_uri
 
 
 def create_app(settings: Settings | None = None, **overrides) -> Flask:
@@ -41,7 +43,16 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
             }
         },
     )
+    app.config.update(
+        RATELIMIT_STORAGE_URI=storage_uri(settings.redis_url),
+        RATELIMIT_ENABLED=settings.rate_limits,
+        SESSION_COOKIE_SECURE=settings.secure_cookies,
+    )
     app.config.update(overrides)
+    proxies = settings.trusted_proxies
+    if proxies:
+        # Behind a reverse proxy: trust its X-Forwarded-* headers for client IP, scheme and host.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     db.init_app(app)
@@ -51,13 +62,15 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     csrf.init_app(app)
     redis_ext.init_app(app)
     api.init_app(app)
+    limiter.init_app(app)
 
-    from lapor import errors
+    from lapor import channels, errors
     from lapor.api import register as register_api
     from lapor.web import register as register_web
 
     register_api(app, api, csrf)
     register_web(app)
+    channels.init_app(app)
     errors.register(app)
     return app
 

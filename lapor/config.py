@@ -23,6 +23,9 @@ class Settings:
     max_request_bytes: int = 26 * 1024 * 1024
     token_max_age_seconds: int = 12 * 3600
     relay_after_seconds: int = 30
+    rate_limits: bool = True
+    secure_cookies: bool = False  # set on when served over HTTPS
+    trusted_proxies: int = 0  # reverse proxies in front whose X-Forwarded-* headers to trust
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -40,6 +43,9 @@ class Settings:
             secret_key=env.get("SECRET_KEY") or _persistent_secret(data_dir),
             base_domain=env.get("LAPOR_BASE_DOMAIN", "lapor.localhost"),
             queue_name=env.get("LAPOR_QUEUE", "lapor"),
+            rate_limits=env.get("LAPOR_RATE_LIMITS", "on") != "off",
+            secure_cookies=env.get("LAPOR_SECURE_COOKIES", "off") == "on",
+            trusted_proxies=int(env.get("LAPOR_TRUSTED_PROXIES", "0") or 0),
         )
 
 

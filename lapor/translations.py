@@ -75,6 +75,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "error.bad_request": ("Permintaan tidak valid.", "Bad request."),
     "error.not_found": ("Halaman tidak ditemukan.", "Page not found."),
     "error.method_not_allowed": ("Metode tidak diizinkan.", "Method not allowed."),
+    "error.too_many_requests": ("Terlalu banyak permintaan; coba lagi sebentar lagi.",
+                                "Too many requests; please try again shortly."),
     "error.too_large": ("Data yang dikirim terlalu besar.", "The request is too large."),
     "error.unavailable": ("Layanan sedang tidak tersedia; coba lagi sebentar lagi.",
                           "The service is unavailable; please try again shortly."),
