@@ -10,6 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from lapor.config import Settings
 from lapor.extensions import api, csrf, db, redis_ext
+from lapor.queue import enqueue_after_commit
 from lapor.ratelimit import limiter, storage_uri
 
 
@@ -56,6 +57,7 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     db.init_app(app)
+    enqueue_after_commit(db.session.session_factory.class_)
     if settings.database_url.startswith("sqlite"):
         with app.app_context():
             event.listen(db.engine, "connect", _sqlite_pragmas)

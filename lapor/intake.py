@@ -9,7 +9,7 @@ from sqlalchemy import select
 from lapor import workflow
 from lapor.extensions import db
 from lapor.models import Agency, Category, Report
-from lapor.queue import add_work, enqueue_outbox
+from lapor.queue import add_work
 from lapor.workflow import InvalidInput, NewReport
 
 
@@ -42,9 +42,8 @@ def receive(new: NewReport, now: datetime, category_code: str | None = None) -> 
         new.policy_code = new.policy_code or "informasi"
     report, token = workflow.submit(new, now)
     db.session.flush()
-    work = add_work("route_report", {"report_id": report.id}, now)
-    db.session.commit()
-    enqueue_outbox([work.id])
+    add_work("route_report", {"report_id": report.id}, now)
+    db.session.commit()  # the routing work is queued as this commits
     return report, token
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from flask import current_app
+from flask import current_app, has_app_context
 from redis.exceptions import RedisError
 from rq import Queue, Retry
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from lapor.extensions import db, redis_ext
 from lapor.models import OutboxItem
@@ -25,10 +25,35 @@ def get_queue() -> Queue:
 
 
 def add_work(topic: str, payload: dict, now: datetime) -> OutboxItem:
-    """Put work in the outbox, in the caller's transaction; enqueue it after the commit."""
+    """Put work in the outbox, in the caller's transaction; it is queued once that commits."""
     item = OutboxItem(topic=topic, payload=payload, created_at=now)
     db.session.add(item)
     return item
+
+
+def enqueue_after_commit(session_class) -> None:
+    """Queue every outbox item a transaction wrote, as soon as it commits (once per class)."""
+    if event.contains(session_class, "after_flush", _note_new_work):
+        return
+    event.listen(session_class, "after_flush", _note_new_work)
+    event.listen(session_class, "after_commit", _enqueue_new_work)
+    event.listen(session_class, "after_rollback", _forget_new_work)
+
+
+def _note_new_work(session, _flush_context) -> None:
+    ids = [obj.id for obj in session.new if isinstance(obj, OutboxItem)]
+    if ids:
+        session.info.setdefault("lapor_new_work", []).extend(ids)
+
+
+def _enqueue_new_work(session) -> None:
+    ids = session.info.pop("lapor_new_work", None)
+    if ids and has_app_context():
+        enqueue_outbox(ids)
+
+
+def _forget_new_work(session) -> None:
+    session.info.pop("lapor_new_work", None)
 
 
 def outbox_job_id(item_id: int) -> str:

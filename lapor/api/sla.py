@@ -12,7 +12,7 @@ from lapor.clock import utcnow
 from lapor.extensions import db
 from lapor.intake import find_agency
 from lapor.models import DAY_KINDS, CalendarDay, SlaPolicy
-from lapor.queue import add_work, enqueue_outbox
+from lapor.queue import add_work
 from lapor.sla.adapter import calendar_for
 from lapor.sla.calendar import WorkCalendar
 from lapor.workflow import Actor, NotAllowed, NotFound, StateConflict
@@ -93,10 +93,8 @@ def _day_view(day: CalendarDay) -> dict:
 
 
 def _recompute_after(reason: str, now, agency_id=None, policy=None) -> None:
-    work = add_work("recompute_deadlines",
-                    {"reason": reason, "agency_id": agency_id, "policy": policy}, now)
+    add_work("recompute_deadlines", {"reason": reason, "agency_id": agency_id, "policy": policy}, now)
     db.session.commit()
-    enqueue_outbox([work.id])
 
 
 @blp.route("/calendar/days", methods=["GET"])

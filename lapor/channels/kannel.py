@@ -34,8 +34,8 @@ from lapor import intake, workflow
 from lapor.channels import Channel, register, sms
 from lapor.clock import utcnow
 from lapor.extensions import db
-from lapor.models import Agency, OutboxItem, OutgoingMessage, Report
-from lapor.queue import enqueue_outbox
+from lapor.models import Agency, OutgoingMessage, Report
+from lapor.queue import add_work
 from lapor.workflow import CITIZEN, NewReport, StateConflict
 
 log = logging.getLogger(__name__)
@@ -103,16 +103,14 @@ def answer(phone: str, text: str, ref: str, now: datetime) -> OutgoingMessage:
                                 attempts=0, created_at=now)
         db.session.add(reply)
         db.session.flush()
-        work = OutboxItem(topic=TOPIC, payload={"message_id": reply.id}, created_at=now)
-        db.session.add(work)
-        db.session.commit()
+        add_work(TOPIC, {"message_id": reply.id}, now)
+        db.session.commit()  # the reply is queued as this commits
     except IntegrityError:
         db.session.rollback()  # a concurrent delivery of the same SMS answered it first
         done = _reply_to(ref)
         if done is None:
             raise
         return done
-    enqueue_outbox([work.id])
     return reply
 
 
