@@ -1,0 +1,327 @@
+"""Compiling a rule set into one Aho–Corasick automaton, and matching texts.
+
+Word boundaries come from padding: texts are normalised to single-space
+separated tokens and scanned as ``" " + text + " "``; a keyword ``jalan`` is
+stored as ``" jalan "`` (so it does not match inside ``jalanan``), a prefix
+``jalan*`` as ``" jalan"`` (leading space only). Aho–Corasick reports every
+occurrence of every key, overlapping ones included ("jalan", "jalan rusak"
+and "rusak" all match in "jalan rusak parah").
+
+Each distinct key gets an integer id (the automaton stores ints). For each key
+and each field (title, body) the compiled set keeps the postings
+``(rule index, bit)`` of the rules that use the key and whose scope covers the
+field; each rule numbers its distinct keywords with bits. Matching ORs the bits
+of every posting hit into a per-rule integer, so the work per decision is
+proportional to the keys found (and their postings), not to the number of
+rules; ``all`` / ``any`` / ``none`` are then mask tests, and filters and
+regexes are evaluated only for rules that got a hit. Postings are also indexed
+by owner agency, so a report scoped to one agency (``owners=``) only touches
+that agency's rules, however many agencies share its words. Rules whose only
+positive condition is a regex are checked on every decision.
+
+The automaton also holds the normaliser's fix-up keys ``"aaa"`` … ``"zzz"``
+(id ``STRETCHED`` < 0): a text with stretched letters is squeezed and scanned
+a second time; positions always refer to the final normalised text.
+``Match.hits`` (positions) are worked out only when read, since ranking needs
+just the counts.
+"""
+
+from __future__ import annotations
+
+import gc
+import re
+from collections.abc import Iterable, Mapping
+from operator import itemgetter
+
+import ahocorasick
+
+from .decide import decide
+from .match import KeywordHit, Match
+from .model import CHANNELS, REGEX_FLAGS, REPORT_TYPES, Rule, RuleError
+from .normalise import FIXUP_KEYS, STRETCHED, Normaliser, _normaliser_for
+
+__all__ = ["CompiledRuleSet", "KeywordHit", "Match", "compile_rules"]
+
+FIELDS = ("title", "body")
+_second = itemgetter(1)
+_EMPTY_FIELD = ("  ", (), ())
+
+
+class _Compiled:
+    """Per-rule data for the hot path (plain attributes, slots for speed)."""
+
+    __slots__ = ("rule", "any_mask", "all_mask", "none_mask", "positive_mask", "phrase_mask",
+                 "owner", "types", "channels", "regex", "plain", "in_title", "in_body", "bits")
+
+    def __init__(self, rule: Rule, regex: re.Pattern | None):
+        self.rule = rule
+        self.any_mask = self.all_mask = self.none_mask = self.positive_mask = self.phrase_mask = 0
+        self.owner = rule.owner
+        self.types = rule.report_types or None
+        self.channels = rule.channels or None
+        self.regex = regex
+        self.plain = self.types is None and self.channels is None and regex is None  # no filter/regex
+        self.in_title = rule.scope in ("title", "both")
+        self.in_body = rule.scope in ("body", "both")
+        # bit index -> (keyword as written, kind, key id, is prefix)
+        self.bits: list[tuple[str, str, int, bool]] = []
+
+
+class CompiledRuleSet:
+    """An immutable, compiled rule set; build it with ``compile_rules``."""
+
+    def __init__(self, rules: Iterable[Rule], normaliser: Normaliser):
+        self.rules: tuple[Rule, ...] = tuple(rules)
+        self.normaliser = normaliser
+        key_ids: dict[str, int] = {}
+        keys: list[str] = []
+        # Per field (title, body): postings [(rule index, bit)] by key id, and
+        # by owner agency then key id (so a report scoped to one agency only
+        # touches that agency's postings). Lists, never mutated after this.
+        post: tuple[list[list], list[list]] = ([], [])
+        owner_post: tuple[dict[str, dict[int, list]], dict[str, dict[int, list]]] = ({}, {})
+        normalised_keywords: dict[str, tuple[str, bool]] = {}  # many rules share keywords
+        compiled_rules: list[_Compiled | None] = []
+        always = []
+        for index, rule in enumerate(self.rules):
+            if not isinstance(rule, Rule):
+                raise RuleError(f"rule set item {index} is not a Rule: {rule!r}")
+            if not rule.active or not rule.can_match:
+                compiled_rules.append(None)
+                continue
+            compiled = _Compiled(rule, re.compile(rule.regex, REGEX_FLAGS) if rule.regex else None)
+            compiled_rules.append(compiled)
+            targets = [(post[f], owner_post[f].setdefault(rule.owner, {}))
+                       for f, on in enumerate((compiled.in_title, compiled.in_body)) if on]
+            seen: dict[tuple[str, bool], int] = {}
+            masks = {"all": 0, "any": 0, "none": 0}
+            bits = compiled.bits
+            for kind in ("all", "any", "none"):
+                mask = 0
+                for keyword in getattr(rule, kind):
+                    found = normalised_keywords.get(keyword)
+                    if found is None:
+                        found = normalised_keywords[keyword] = normaliser.normalise_keyword(keyword)
+                    normalised, prefix = found
+                    if not normalised:
+                        raise RuleError(f"rule {rule.id!r}: keyword {keyword!r} is empty after normalisation")
+                    slot = (normalised if kind != "none" else "\0" + normalised, prefix)
+                    bit_index = seen.get(slot)
+                    if bit_index is None:
+                        key = " " + normalised + ("" if prefix else " ")
+                        key_id = key_ids.get(key)
+                        if key_id is None:
+                            key_id = key_ids[key] = len(keys)
+                            keys.append(key)
+                            post[0].append([])
+                            post[1].append([])
+                        bit_index = seen[slot] = len(bits)
+                        bits.append((keyword, kind, key_id, prefix))
+                        posting = (index, 1 << bit_index)
+                        for field_post, agency in targets:
+                            field_post[key_id].append(posting)
+                            agency.setdefault(key_id, []).append(posting)
+                        if kind != "none" and " " in normalised:
+                            compiled.phrase_mask |= 1 << bit_index
+                    mask |= 1 << bit_index
+                masks[kind] = mask
+            compiled.any_mask, compiled.all_mask, compiled.none_mask = masks["any"], masks["all"], masks["none"]
+            compiled.positive_mask = compiled.any_mask | compiled.all_mask
+            if not compiled.positive_mask:
+                always.append(index)
+        self._compiled = compiled_rules
+        self._always = tuple(always)
+        self._keys = keys
+        self._post = post
+        self._owner_post = owner_post
+        self._automaton = None
+        if keys:
+            automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)
+            for key_id, key in enumerate(keys):
+                automaton.add_word(key, key_id)
+            for key in FIXUP_KEYS:  # "aaa"...: never a keyword key (those start with " ")
+                automaton.add_word(key, STRETCHED)
+            automaton.make_automaton()
+            self._automaton = automaton
+
+    def __len__(self) -> int:
+        return len(self.rules)
+
+    @property
+    def n_keys(self) -> int:
+        """Distinct keys in the automaton."""
+        return len(self._keys)
+
+    @property
+    def automaton(self):
+        """The underlying pyahocorasick automaton (None for no keywords)."""
+        return self._automaton
+
+    def match(self, title: str | None, body: str | None, report_type: str | None = None,
+              channel: str | None = None, owners: Iterable[str] | None = None) -> list[Match]:
+        """Every rule that matches, in rule-set order.
+
+        ``report_type`` / ``channel``: None means "do not filter" (rules with a
+        type or channel filter are then not excluded by it). ``owners``: only
+        rules owned by these agency codes; None means all rules.
+        """
+        if report_type is not None and report_type not in REPORT_TYPES:
+            raise ValueError(f"unknown report type {report_type!r}")
+        if channel is not None and channel not in CHANNELS:
+            raise ValueError(f"unknown channel {channel!r}")
+        if owners is not None:
+            owners = frozenset((owners,) if isinstance(owners, str) else owners)
+        texts, found, keys = self._scan(title, body)
+        return self._evaluate(texts, found, keys, report_type, channel, owners)
+
+    def route(self, title: str | None, body: str | None, report_type: str | None = None,
+              channel: str | None = None, owners: Iterable[str] | None = None):
+        """``decide(self.match(...))``: the routing ``Decision``."""
+        return decide(self.match(title, body, report_type, channel, owners))
+
+    def _scan(self, title: str | None, body: str | None) -> tuple[tuple, tuple, tuple]:
+        """Per field (title, body): the padded normalised text, the automaton
+        hits ``(end offset in the padded text, key id)`` and their key ids."""
+        if self._automaton is None:
+            padded = self.normaliser.padded
+            return (padded(title) if title else "  ", padded(body) if body else "  "), ((), ()), ((), ())
+        title_text, title_hits, title_ids = self._scan_field(title) if title else _EMPTY_FIELD
+        body_text, body_hits, body_ids = self._scan_field(body) if body else _EMPTY_FIELD
+        return (title_text, body_text), (title_hits, body_hits), (title_ids, body_ids)
+
+    def _scan_field(self, text: str) -> tuple[str, list, list]:
+        padded = self.normaliser.quick_padded(text)[0]  # never stretched letters when exact
+        hits = list(self._automaton.iter(padded))
+        key_ids = list(map(_second, hits))
+        if STRETCHED in key_ids:  # squeeze the stretched letters, scan again
+            padded = self.normaliser.apply_fixups(padded, hits)
+            hits = list(self._automaton.iter(padded))
+            key_ids = list(map(_second, hits))
+        return padded, hits, key_ids
+
+    def _evaluate(self, texts: tuple, found: tuple, keys: tuple, report_type: str | None,
+                  channel: str | None, owners: frozenset[str] | None) -> list[Match]:
+        """Rules satisfied by the scanned hits: the hot path after the scan."""
+        acc: dict[int, int] = {}
+        get = acc.get
+        for f in (0, 1):
+            key_ids = keys[f]  # one per hit, repeats included
+            if not key_ids:
+                continue
+            if owners is None:
+                for plist in map(self._post[f].__getitem__, set(key_ids)):
+                    for r, bit in plist:
+                        acc[r] = get(r, 0) | bit
+                continue
+            owner_post = self._owner_post[f]
+            for o in owners:
+                agency = owner_post.get(o)
+                if agency is None:
+                    continue
+                for key_id in agency.keys() & key_ids:  # C-level; iterates key_ids once
+                    for r, bit in agency[key_id]:
+                        acc[r] = get(r, 0) | bit
+        if not acc and not self._always:
+            return []
+        compiled_rules = self._compiled
+        matches = []
+        hits_of = self._hits
+        for r, bits in acc.items():
+            c = compiled_rules[r]
+            if bits & c.none_mask or bits & c.all_mask != c.all_mask:
+                continue
+            if c.any_mask:
+                if not bits & c.any_mask:
+                    continue
+            elif not c.all_mask:  # a regex-only rule, handled below
+                continue
+            # acc only holds rules of `owners` (when given): no owner check here
+            if not c.plain and not self._passes(c, texts, report_type, channel, None):
+                continue
+            positive = bits & c.positive_mask
+            matches.append(Match(c.rule, None, (positive & c.phrase_mask).bit_count(), positive.bit_count(),
+                                 r, (hits_of, r, bits, texts, found)))
+        for r in self._always:
+            c = compiled_rules[r]
+            bits = acc.get(r, 0)
+            if not bits & c.none_mask and self._passes(c, texts, report_type, channel, owners):
+                matches.append(Match(c.rule, None, 0, 0, r, (hits_of, r, bits, texts, found)))
+        if len(matches) > 1:
+            matches.sort(key=_index)
+        return matches
+
+    @staticmethod
+    def _passes(c: _Compiled, texts: tuple, report_type: str | None, channel: str | None,
+                owners: frozenset[str] | None) -> bool:
+        """Owner, type and channel filters and the regex of a rule whose
+        keywords are satisfied."""
+        if owners is not None and c.owner not in owners:
+            return False
+        if report_type is not None and c.types is not None and report_type not in c.types:
+            return False
+        if channel is not None and c.channels is not None and channel not in c.channels:
+            return False
+        if c.regex is not None:
+            search = c.regex.search
+            return (c.in_title and search(texts[0][1:-1]) is not None) or (
+                c.in_body and search(texts[1][1:-1]) is not None)
+        return True
+
+    def _hits(self, r: int, bits: int, texts: tuple, found: tuple) -> tuple[KeywordHit, ...]:
+        """The occurrences of rule ``r``'s matched keywords (and of its regex),
+        worked out when a ``Match``'s hits are first read."""
+        c = self._compiled[r]
+        wanted = {}
+        for bit_index, (keyword, kind, key_id, prefix) in enumerate(c.bits):
+            if kind != "none" and bits >> bit_index & 1:
+                wanted[key_id] = (keyword, kind, prefix, len(self._keys[key_id]))
+        hits: list[KeywordHit] = []
+        for f, on in enumerate((c.in_title, c.in_body)):
+            if not on:
+                continue
+            field, text = FIELDS[f], texts[f]
+            if c.regex is not None:
+                m = c.regex.search(text[1:-1])
+                if m is not None:
+                    hits.append(KeywordHit(c.rule.regex, "regex", field, m.start(), m.end(), m.group()))
+            for end, key_id in found[f]:
+                info = wanted.get(key_id)
+                if info is None:
+                    continue
+                keyword, kind, prefix, length = info
+                start = end - length + 1  # offsets in the unpadded text
+                stop = text.find(" ", end + 1) - 1 if prefix else end - 1
+                hits.append(KeywordHit(keyword, kind, field, start, stop, text[start + 1:stop + 1]))
+        hits.sort(key=_hit_order)
+        return tuple(hits)
+
+
+def _index(match: Match) -> int:
+    return match.index
+
+
+def _hit_order(hit: KeywordHit) -> tuple:
+    return (hit.field != "title", hit.start, hit.end)
+
+
+def compile_rules(rules: Iterable[Rule], abbreviations: Mapping[str, str] | Normaliser | None = None
+                  ) -> CompiledRuleSet:
+    """Compile ``rules`` into one automaton. Inactive rules and rules that can
+    never match are kept in ``.rules`` but take no part in matching.
+
+    ``abbreviations``: None for the shipped dictionary, a mapping, or a
+    ``Normaliser``; texts and keywords are normalised with the same one.
+
+    The cyclic garbage collector is paused while compiling (and restored
+    after): compiling allocates hundreds of thousands of small, long-lived,
+    acyclic objects, and the collections they would trigger, each traversing
+    the whole heap, cost as much as the compilation itself.
+    """
+    normaliser = _normaliser_for(abbreviations)
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return CompiledRuleSet(rules, normaliser)
+    finally:
+        if enabled:
+            gc.enable()
