@@ -66,13 +66,14 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     api.init_app(app)
     limiter.init_app(app)
 
-    from lapor import channels, errors
+    from lapor import channels, errors, mailer
     from lapor.api import register as register_api
     from lapor.web import register as register_web
 
     register_api(app, api, csrf)
     register_web(app)
     channels.init_app(app)
+    mailer.init_app(app)
     errors.register(app)
     return app
 

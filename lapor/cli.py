@@ -170,6 +170,58 @@ def sla_due(received: str, working_days: float, agency_code: str | None, timezon
         raise click.BadParameter(str(exc), param_hint="--working-days") from exc
 
 
+@main.group()
+def apikeys() -> None:
+    """Open311 client applications' api_keys."""
+
+
+@apikeys.command("create")
+@click.option("--name", required=True, help="The client application, e.g. 'Aplikasi Warga'.")
+def apikeys_create(name: str) -> None:
+    """Issue an api_key; it is printed once (stdout holds only the key) and stored as a hash."""
+    from lapor.extensions import db as database
+    from lapor.models.apikey import issue_key
+
+    name = name.strip()
+    if not name or len(name) > 100:
+        raise click.BadParameter("1 to 100 characters", param_hint="--name")
+    with _app().app_context():
+        key, secret = issue_key(name, utcnow())
+        database.session.commit()
+        click.echo(f"api_key #{key.id} for {name} (shown only now):", err=True)
+    click.echo(secret)
+
+
+@apikeys.command("list")
+def apikeys_list() -> None:
+    """The keys issued: id, application, created, revoked."""
+    from sqlalchemy import select
+
+    from lapor.extensions import db as database
+    from lapor.models import ApiKey
+
+    with _app().app_context():
+        for key in database.session.scalars(select(ApiKey).order_by(ApiKey.id)):
+            revoked = key.revoked_at.isoformat() if key.revoked_at else "-"
+            click.echo(f"{key.id}\t{key.name}\t{key.created_at.isoformat()}\t{revoked}")
+
+
+@apikeys.command("revoke")
+@click.argument("key_id", type=int)
+def apikeys_revoke(key_id: int) -> None:
+    """Revoke a key by its id: its application can no longer post."""
+    from lapor.extensions import db as database
+    from lapor.models import ApiKey
+
+    with _app().app_context():
+        key = database.session.get(ApiKey, key_id)
+        if key is None:
+            raise click.BadParameter(f"no api_key #{key_id}", param_hint="KEY_ID")
+        key.revoked_at = key.revoked_at or utcnow()
+        database.session.commit()
+        click.echo(f"revoked api_key #{key_id} ({key.name})")
+
+
 if __name__ == "__main__":
     os.environ.setdefault("PYTHONUNBUFFERED", "1")
     main()

@@ -30,10 +30,13 @@ def current_language() -> str:
     if not has_request_context():
         return DEFAULT
     if "lang" not in g:
+        # Pages open in Indonesian unless the visitor switches (many Indonesian phones are
+        # set to English); API clients choose with Accept-Language, as HTTP intends.
+        api = request.path.startswith(("/api/", "/open311/"))
         g.lang = pick_language(
             request.args.get("lang"),
             request.cookies.get("lang"),
-            request.headers.get("Accept-Language"),
+            request.headers.get("Accept-Language") if api else None,
         )
     return g.lang
 

@@ -10,7 +10,7 @@ from redis.exceptions import RedisError
 from rq import Queue, Retry
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
-from sqlalchemy import event, select
+from sqlalchemy import event, or_, select
 
 from lapor.extensions import db, redis_ext
 from lapor.models import OutboxItem
@@ -41,7 +41,9 @@ def enqueue_after_commit(session_class) -> None:
 
 
 def _note_new_work(session, _flush_context) -> None:
-    ids = [obj.id for obj in session.new if isinstance(obj, OutboxItem)]
+    # Work that must wait (available_at) is left to the relay and RQ's scheduler.
+    ids = [obj.id for obj in session.new
+           if isinstance(obj, OutboxItem) and obj.available_at is None]
     if ids:
         session.info.setdefault("lapor_new_work", []).extend(ids)
 
@@ -58,6 +60,23 @@ def _forget_new_work(session) -> None:
 
 def outbox_job_id(item_id: int) -> str:
     return f"outbox-{item_id}"
+
+
+class NotYet(Exception):  # noqa: N818  (a signal, not a failure)
+    """Raised by an outbox handler whose work must wait until `at` (e.g. office hours)."""
+
+    def __init__(self, at: datetime):
+        super().__init__(at.isoformat())
+        self.at = at
+
+
+def enqueue_outbox_at(item_id: int, at: datetime) -> None:
+    """Queue an outbox item to run at `at` (RQ's scheduler moves it to the queue then)."""
+    get_queue().enqueue_at(
+        at, "workers.jobs.process_outbox", item_id,
+        job_id=f"{outbox_job_id(item_id)}-at-{int(at.timestamp())}",
+        retry=Retry(max=3, interval=[5, 30, 120]), failure_ttl=7 * 24 * 3600,
+    )
 
 
 def enqueue_outbox(item_ids: list[int]) -> bool:
@@ -83,7 +102,11 @@ def relay_outbox(now: datetime, older_than: timedelta | None = None, limit: int 
     older_than = older_than or timedelta(seconds=current_app.config["LAPOR"].relay_after_seconds)
     query = (
         select(OutboxItem)
-        .where(OutboxItem.processed_at.is_(None), OutboxItem.created_at <= now - older_than)
+        .where(
+            OutboxItem.processed_at.is_(None),
+            OutboxItem.created_at <= now - older_than,
+            or_(OutboxItem.available_at.is_(None), OutboxItem.available_at <= now),
+        )
         .order_by(OutboxItem.id)
         .limit(limit)
     )

@@ -14,7 +14,6 @@ from flask_limiter.util import get_remote_address
 LIMITED = {
     "citizen.submit": "intake",
     "reports.create_report": "intake",
-    "subdomain.submit": "intake",
     "open311.create_request": "intake",
     "staff.sign_in": "login",
     "auth.token": "login",

@@ -18,6 +18,8 @@ from sqlalchemy.exc import IntegrityError
 
 from lapor.extensions import db
 from lapor.models import ARCHIVE_REASONS, Agency, Escalation, Report, ReportEvent, is_within, watched_ids
+from lapor.notify import audience_for
+from lapor.queue import add_work
 from lapor.sla.adapter import calendar_for, refresh_deadlines
 from lapor.sla.deadlines import paused_working_seconds
 
@@ -151,6 +153,7 @@ class NewReport:
     reporter_name: str | None = None
     reporter_phone: str | None = None
     reporter_email: str | None = None
+    language: str = "id"
     attachments: list[Any] = field(default_factory=list)
 
 
@@ -180,6 +183,7 @@ def submit(new: NewReport, now: datetime) -> tuple[Report, str]:
         reporter_name=new.reporter_name,
         reporter_phone=new.reporter_phone,
         reporter_email=new.reporter_email,
+        language=new.language,
         state="received",
         requested_agency=new.requested_agency,
         category_id=new.category_id,
@@ -404,4 +408,10 @@ def _event(report, actor, kind, now, *, agency=None, public=True, **details) -> 
         **details,
     )
     db.session.add(event)
+    audience = audience_for(kind)
+    if audience == "staff" or (
+        audience == "reporter" and (report.reporter_phone or report.reporter_email)
+    ):
+        db.session.flush()
+        add_work("notify", {"event_id": event.id, "audience": audience}, now)
     return event

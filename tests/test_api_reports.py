@@ -31,7 +31,8 @@ def test_submitted_report_is_stored_and_routed_by_the_worker(client, demo, run_w
     assert view["agency"]["code"] == "TANGKAB"
     assert [e["kind"] for e in view["timeline"]] == ["submitted", "disposed"]
     with app.app_context():
-        assert db.session.scalars(select(OutboxItem.processed_at)).one() is not None
+        routing = select(OutboxItem.processed_at).where(OutboxItem.topic == "route_report")
+        assert db.session.scalars(routing).one() is not None
 
 
 def test_report_without_agency_waits_in_triage(client, demo, run_worker, token):
@@ -50,7 +51,9 @@ def test_routing_twice_changes_nothing(client, demo, run_worker, app):
     created = submit(client)
     run_worker()
     with app.app_context():
-        item_id = db.session.scalars(select(OutboxItem.id)).one()
+        item_id = db.session.scalars(
+            select(OutboxItem.id).where(OutboxItem.topic == "route_report")
+        ).one()
         assert process_outbox(item_id) == "done-before"
         report = db.session.scalars(select(Report)).one()
         assert [e.kind for e in report.events] == ["submitted", "disposed"]
@@ -217,3 +220,9 @@ def test_event_date_in_the_future_is_refused(client, demo):
     response = client.post("/api/v1/reports", json={**REPORT, "event_date": "2999-01-01"})
     assert response.status_code == 422
     assert response.get_json()["errors"]["event_date"] == ["Tanggal kejadian tidak boleh di masa depan."]
+
+
+def test_a_nul_character_is_a_clear_422_not_a_database_error(client, demo):
+    response = client.post("/api/v1/reports", json={**REPORT, "body": "Jalan rusak\x00 parah sekali"})
+    assert response.status_code == 422
+    assert response.get_json()["errors"]["body"] == ["Berisi karakter yang tidak diizinkan."]

@@ -169,9 +169,19 @@ def test_sms_round_trip_through_real_kannel(e2e_app, demo, tmp_path):
             finally:
                 db.session.remove()
 
-    def reply_to(log: Path, number: str) -> str | None:
-        texts = [text for receiver, text in _received(log) if receiver == number]
+    def reply_to(log: Path, number: str, containing: str = "") -> str | None:
+        texts = [text for receiver, text in _received(log)
+                 if receiver == number and containing in text]
         return texts[0] if texts else None
+
+    def replies() -> int:
+        """Answers to inbound SMS (notifications about the report are counted apart)."""
+        with e2e_app.app_context():
+            try:
+                return db.session.scalar(select(func.count()).select_from(OutgoingMessage).where(
+                    OutgoingMessage.in_reply_to.like("sms:%")))
+            finally:
+                db.session.remove()
 
     try:
         server = make_server("127.0.0.1", 0, e2e_app, threaded=True)
@@ -196,7 +206,7 @@ def test_sms_round_trip_through_real_kannel(e2e_app, demo, tmp_path):
 
         # 1. A report to TANGKAB: stored, routed, answered with its tracking ID.
         handset = phone("owner-report", OWNER, "TANGKAB jalan rusak di depan pasar")
-        _wait_for(lambda: count(OutgoingMessage) == 1, "the report's reply", logs=tmp_path)
+        _wait_for(lambda: replies() == 1, "the report's reply", logs=tmp_path)
         work(e2e_app, burst=True)
         with e2e_app.app_context():
             report = db.session.scalars(select(Report)).one()
@@ -205,24 +215,28 @@ def test_sms_round_trip_through_real_kannel(e2e_app, demo, tmp_path):
             assert report.body == "jalan rusak di depan pasar"
             assert (report.state, report.agency.code) == ("disposed", "TANGKAB")
             db.session.remove()
-        reply = _wait_for(lambda: reply_to(handset, "+6281234567890"), "the reply SMS",
-                          logs=tmp_path)
+        reply = _wait_for(lambda: reply_to(handset, "+6281234567890", "Nomor laporan"),
+                          "the reply SMS", logs=tmp_path)
         assert f"Nomor laporan: {tracking_id}" in reply
+        notice = _wait_for(lambda: reply_to(handset, "+6281234567890", "diteruskan ke"),
+                           "the disposition notice", logs=tmp_path)
+        assert notice == f"Laporan {tracking_id} diteruskan ke Pemerintah Kabupaten Tangerang"
 
         def delivered():
             with e2e_app.app_context():
                 try:
-                    return db.session.scalars(select(OutgoingMessage)).one().state == "delivered"
+                    states = db.session.scalars(select(OutgoingMessage.state)).all()
+                    return states == ["delivered", "delivered"]
                 finally:
                     db.session.remove()
 
-        _wait_for(delivered, "the delivery report", logs=tmp_path)
-        assert len(_received(handset)) == 1  # the sms-service itself answered nothing
+        _wait_for(delivered, "the delivery reports", logs=tmp_path)
+        assert len(_received(handset)) == 2  # the sms-service itself answered nothing
         hang_up()
 
         # 2. CEK from the reporter's own number: the status.
         handset = phone("owner-check", OWNER, f"CEK {tracking_id}")
-        _wait_for(lambda: count(OutgoingMessage) == 2, "the CEK reply", logs=tmp_path)
+        _wait_for(lambda: replies() == 2, "the CEK reply", logs=tmp_path)
         work(e2e_app, burst=True)
         status = _wait_for(lambda: reply_to(handset, "+6281234567890"), "the status SMS",
                            logs=tmp_path)
@@ -232,7 +246,7 @@ def test_sms_round_trip_through_real_kannel(e2e_app, demo, tmp_path):
 
         # 3. CEK from another number: the answer for an unknown ID, nothing more.
         handset = phone("stranger-check", STRANGER, f"CEK {tracking_id}")
-        _wait_for(lambda: count(OutgoingMessage) == 3, "the stranger's reply", logs=tmp_path)
+        _wait_for(lambda: replies() == 3, "the stranger's reply", logs=tmp_path)
         work(e2e_app, burst=True)
         refusal = _wait_for(lambda: reply_to(handset, "+6289876543210"), "the refusal SMS",
                             logs=tmp_path)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 
+from redis.exceptions import RedisError
 from rq import get_current_job
 from sqlalchemy import select
 
@@ -16,6 +17,9 @@ from lapor.channels.kannel import send_sms
 from lapor.clock import utcnow
 from lapor.extensions import db
 from lapor.models import OutboxItem
+from lapor.mailer import send_email
+from lapor.notify import notify
+from lapor.queue import NotYet, enqueue_outbox_at
 from lapor.queue import relay_outbox as _relay
 from lapor.routing import load_for_routing, route_report
 from lapor.sla.recompute import recompute
@@ -34,7 +38,10 @@ def process_outbox(item_id: int) -> str:
             return "done-before"
         now = utcnow()
         item.attempts += 1
-        outcome = HANDLERS[item.topic](item.payload, now)
+        try:
+            outcome = HANDLERS[item.topic](item.payload, now)
+        except NotYet as wait:
+            return _defer(item, wait.at)
         item.processed_at = now
         item.last_error = None
         db.session.commit()
@@ -45,6 +52,19 @@ def process_outbox(item_id: int) -> str:
         raise  # RQ retries with backoff and keeps the failure visible
     finally:
         db.session.remove()
+
+
+def _defer(item: OutboxItem, at) -> str:
+    """Leave the item for later: the relay skips it until `at`, and RQ runs it then."""
+    db.session.rollback()  # nothing the handler did before deciding to wait is kept
+    item = db.session.get(OutboxItem, item.id)
+    item.available_at = at
+    db.session.commit()
+    try:
+        enqueue_outbox_at(item.id, at)
+    except RedisError:
+        log.warning("outbox item %s deferred to %s; the relay will queue it", item.id, at)
+    return f"deferred until {at.isoformat()}"
 
 
 def _record_failure(item_id: int, exc: Exception) -> None:
@@ -80,7 +100,13 @@ def _recompute(payload: dict, now) -> str:
     return f"{examined} examined, {changed} changed"
 
 
-HANDLERS = {"route_report": _route, "recompute_deadlines": _recompute, "send_sms": send_sms}
+HANDLERS = {
+    "route_report": _route,
+    "recompute_deadlines": _recompute,
+    "notify": notify,
+    "send_sms": send_sms,
+    "send_email": send_email,
+}
 
 
 def sweep_deadlines() -> int:

@@ -25,6 +25,7 @@ from lapor.api.schemas import (
 from lapor.auth import current_actor, require_staff
 from lapor.clock import utcnow
 from lapor.extensions import db
+from lapor.i18n import current_language
 from lapor.intake import find_agency, receive
 from lapor.models import Report
 from lapor.views import report_view
@@ -50,6 +51,7 @@ def new_report_from(args: dict, channel: str) -> NewReport:
         reporter_name=reporter.get("name"),
         reporter_phone=reporter.get("phone"),
         reporter_email=reporter.get("email"),
+        language=current_language(),
     )
 
 

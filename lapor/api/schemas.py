@@ -13,14 +13,24 @@ from lapor.models import ARCHIVE_REASONS, REPORT_TYPES
 PHONE = re.compile(r"^\+?[0-9][0-9 \-]{6,18}$")
 
 
+class Text(fields.String):
+    """A string without NUL characters (databases refuse them; no citizen means to send one)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if "\x00" in text:
+            raise ValidationError("Contains a character that is not allowed.")
+        return text
+
+
 class StrictSchema(Schema):
     class Meta:
         ordered = True
 
 
 class ReporterIn(StrictSchema):
-    name = fields.String(validate=validate.Length(max=200), allow_none=True)
-    phone = fields.String(validate=validate.Length(max=32), allow_none=True)
+    name = Text(validate=validate.Length(max=200), allow_none=True)
+    phone = Text(validate=validate.Length(max=32), allow_none=True)
     email = fields.Email(validate=validate.Length(max=254), allow_none=True)
 
     @validates("phone")
@@ -30,13 +40,13 @@ class ReporterIn(StrictSchema):
 
 
 class ReportIn(StrictSchema):
-    title = fields.String(required=True, validate=validate.Length(min=5, max=200))
-    body = fields.String(required=True, validate=validate.Length(min=10, max=10000))
-    type = fields.String(load_default="complaint", validate=validate.OneOf(REPORT_TYPES))
-    agency = fields.String(validate=validate.Length(max=32), allow_none=True)
-    category = fields.String(validate=validate.Length(max=40), allow_none=True)
+    title = Text(required=True, validate=validate.Length(min=5, max=200))
+    body = Text(required=True, validate=validate.Length(min=10, max=10000))
+    type = Text(load_default="complaint", validate=validate.OneOf(REPORT_TYPES))
+    agency = Text(validate=validate.Length(max=32), allow_none=True)
+    category = Text(validate=validate.Length(max=40), allow_none=True)
     event_date = fields.Date(allow_none=True)
-    location = fields.String(validate=validate.Length(max=300), allow_none=True)
+    location = Text(validate=validate.Length(max=300), allow_none=True)
     anonymous = fields.Boolean(load_default=False)
     confidential = fields.Boolean(load_default=False)
     reporter = fields.Nested(ReporterIn, load_default=dict)
@@ -104,7 +114,7 @@ class ReportCreated(ReportOut):
 
 
 class ReportListArgs(Schema):
-    state = fields.String(validate=validate.OneOf(
+    state = Text(validate=validate.OneOf(
         ("received", "disposed", "in_progress", "waiting_reporter", "resolved", "closed", "archived")
     ))
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
@@ -119,8 +129,8 @@ class ReportPage(Schema):
 
 
 class TokenIn(StrictSchema):
-    username = fields.String(required=True, validate=validate.Length(min=1, max=80))
-    password = fields.String(required=True, validate=validate.Length(min=1, max=200), load_only=True)
+    username = Text(required=True, validate=validate.Length(min=1, max=80))
+    password = Text(required=True, validate=validate.Length(min=1, max=200), load_only=True)
 
 
 class TokenOut(Schema):
@@ -130,26 +140,26 @@ class TokenOut(Schema):
 
 
 class AgencyTarget(StrictSchema):
-    agency = fields.String(required=True, validate=validate.Length(min=1, max=32))
-    note = fields.String(validate=validate.Length(max=5000), allow_none=True)
+    agency = Text(required=True, validate=validate.Length(min=1, max=32))
+    note = Text(validate=validate.Length(max=5000), allow_none=True)
 
 
 class ReasonIn(StrictSchema):
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=300))
+    reason = Text(required=True, validate=validate.Length(min=1, max=300))
 
 
 class FollowUpIn(StrictSchema):
-    message = fields.String(required=True, validate=validate.Length(min=1, max=10000))
+    message = Text(required=True, validate=validate.Length(min=1, max=10000))
     final = fields.Boolean(load_default=False)
 
 
 class MessageIn(StrictSchema):
-    message = fields.String(required=True, validate=validate.Length(min=1, max=10000))
+    message = Text(required=True, validate=validate.Length(min=1, max=10000))
 
 
 class ArchiveIn(StrictSchema):
-    reason = fields.String(required=True, validate=validate.OneOf(ARCHIVE_REASONS))
-    note = fields.String(validate=validate.Length(max=5000), allow_none=True)
+    reason = Text(required=True, validate=validate.OneOf(ARCHIVE_REASONS))
+    note = Text(validate=validate.Length(max=5000), allow_none=True)
 
 
 class FlagsIn(StrictSchema):
@@ -159,12 +169,12 @@ class FlagsIn(StrictSchema):
 
 class ConfirmIn(StrictSchema):
     satisfied = fields.Boolean(required=True)
-    comment = fields.String(validate=validate.Length(max=5000), allow_none=True)
+    comment = Text(validate=validate.Length(max=5000), allow_none=True)
 
 
 class RatingIn(StrictSchema):
     rating = fields.Integer(required=True, validate=validate.Range(min=1, max=5))
-    comment = fields.String(validate=validate.Length(max=5000), allow_none=True)
+    comment = Text(validate=validate.Length(max=5000), allow_none=True)
 
 
 class AgencyOut(Schema):

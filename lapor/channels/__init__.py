@@ -13,7 +13,7 @@ from flask import Blueprint, Flask
 
 from lapor.extensions import csrf
 
-CHANNEL_MODULES = ("lapor.channels.kannel",)
+CHANNEL_MODULES = ("lapor.channels.kannel", "lapor.channels.open311", "lapor.channels.subdomain")
 _channels: dict[str, Channel] = {}
 
 

@@ -276,6 +276,10 @@ def send_sms(payload: dict, now: datetime) -> str:
         return "missing"
     if message.state != "pending":
         return f"{message.state}-before"
+    if not settings().sendsms_url:
+        # No gateway configured: say so on the message instead of retrying in vain.
+        _advance(message.id, "failed", last_error="LAPOR_KANNEL_SENDSMS_URL is not set")
+        return "not configured"
     message.attempts += 1
     db.session.flush()  # holds the row, so a delivery report arriving early waits for "sent"
     try:

@@ -1,6 +1,7 @@
 """Typed SQLAlchemy models; importing this module registers every table."""
 
 from lapor.models.agency import TIMEZONES, Agency, is_within, subtree_ids, supervision, watched_ids
+from lapor.models.apikey import ApiKey
 from lapor.models.calendar import DAY_KINDS, CalendarDay
 from lapor.models.message import OutgoingMessage
 from lapor.models.outbox import OutboxItem
@@ -20,6 +21,6 @@ from lapor.models.user import ROLES, User
 
 __all__ = [
     "ARCHIVE_REASONS", "CHANNELS", "DAY_KINDS", "OPEN_STATES", "REPORT_TYPES", "ROLES", "STATES", "TIMEZONES",
-    "Agency", "Attachment", "CalendarDay", "Category", "Escalation", "OutboxItem", "OutgoingMessage", "Report",
-    "ReportEvent", "SlaPolicy", "User", "is_within", "subtree_ids", "supervision", "watched_ids",
+    "Agency", "ApiKey", "Attachment", "CalendarDay", "Category", "Escalation", "OutboxItem", "OutgoingMessage",
+    "Report", "ReportEvent", "SlaPolicy", "User", "is_within", "subtree_ids", "supervision", "watched_ids",
 ]

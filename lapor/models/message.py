@@ -1,4 +1,4 @@
-"""Outgoing messages: every SMS Lapor sends, from queued to delivered or failed."""
+"""Outgoing messages: every SMS and email Lapor sends, from queued to delivered or failed."""
 
 from __future__ import annotations
 
@@ -17,12 +17,13 @@ class OutgoingMessage(db.Model):
     __tablename__ = "outgoing_message"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    channel: Mapped[str] = mapped_column(String(16), default="sms")
-    recipient: Mapped[str] = mapped_column(String(32))  # E.164
+    channel: Mapped[str] = mapped_column(String(16), default="sms")  # sms, email
+    recipient: Mapped[str] = mapped_column(String(254))  # E.164 number or email address
+    subject: Mapped[str | None] = mapped_column(String(200))  # email only
     body: Mapped[str] = mapped_column(Text)
     report_id: Mapped[int | None] = mapped_column(ForeignKey("report.id"), index=True)
-    # The inbound message this answers ("sms:<gateway id>"): a gateway retry finds
-    # the reply already made instead of making a second one.
+    # What this message answers: an inbound SMS ("sms:<gateway id>") or a timeline
+    # event ("event:<id>:<channel>:<recipient>"); a retry finds the message already made.
     in_reply_to: Mapped[str | None] = mapped_column(String(120), unique=True)
     state: Mapped[str] = mapped_column(String(12), default="pending", index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)

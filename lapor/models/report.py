@@ -51,6 +51,7 @@ class Report(db.Model):
     reporter_name: Mapped[str | None] = mapped_column(String(200))
     reporter_phone: Mapped[str | None] = mapped_column(String(32), index=True)
     reporter_email: Mapped[str | None] = mapped_column(String(254))
+    language: Mapped[str] = mapped_column(String(2), default="id")  # of the reporter's messages
 
     state: Mapped[str] = mapped_column(String(20), default="received", index=True)
     requested_agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"))

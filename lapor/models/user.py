@@ -24,6 +24,7 @@ class User(db.Model):
     role: Mapped[str] = mapped_column(String(20))
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"), index=True)
     full_name: Mapped[str | None] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(254))  # where escalations are sent
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

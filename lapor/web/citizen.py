@@ -156,18 +156,21 @@ def read_report(form, files, now: datetime):
     return new, args.get("category")
 
 
-def render_home(form=None, errors=None, status: int = 200, reattach: bool = False):
+def render_home(form=None, errors=None, status: int = 200, reattach: bool = False, *,
+                template: str = "citizen/home.html", reports=None, **context):
+    """The form beside recent public reports; an agency's site gives its own template and reports."""
     agencies = db.session.scalars(select(Agency).order_by(Agency.name))
     categories = db.session.scalars(select(Category).order_by(Category.name))
+    reports = access.public_reports() if reports is None else reports
     recent = db.session.scalars(
-        access.public_reports().options(selectinload(Report.agency))
+        reports.options(selectinload(Report.agency))
         .order_by(Report.received_at.desc(), Report.id.desc()).limit(RECENT_REPORTS)
     )
     html = render_template(
-        "citizen/home.html", form=form or {}, errors=errors or {}, agencies=agencies,
+        template, form=form or {}, errors=errors or {}, agencies=agencies,
         categories=categories, types=REPORT_TYPES, recent=recent,
         max_bytes=current_app.config["LAPOR"].max_attachment_bytes,
-        max_files=attachments.MAX_FILES, reattach=reattach,
+        max_files=attachments.MAX_FILES, reattach=reattach, **context,
     )
     return html, status
 
@@ -186,17 +189,27 @@ def home():
 
 @bp.post("/")
 def submit():
+    return take_report(render_home)
+
+
+def take_report(render, channel: str = "web", agency: Agency | None = None):
+    """Store the posted form and lead on to its confirmation, or `render` it again with its errors.
+
+    An agency's own site passes its `channel` and `agency`: the report goes to that agency.
+    """
     now = utcnow()
     try:
         new, category = read_report(request.form, request.files, now)
     except FormInvalid as exc:
         # Browsers never refill a file input: ask for the attachments again, keep everything else.
         chosen = any(upload.filename for upload in request.files.getlist("attachments"))
-        return render_home(request.form, exc.errors, 422, reattach=chosen)
+        return render(request.form, exc.errors, 422, reattach=chosen)
+    new.channel = channel
+    new.requested_agency = agency or new.requested_agency
     report, token = receive(new, now, category)
     # The token exists nowhere else in clear: it rides in the signed session to the next page only.
     session["sent"] = {"tracking_id": report.tracking_id, "token": token}
-    return redirect(url_for(".sent", tracking_id=report.tracking_id), 303)
+    return redirect(url_for("citizen.sent", tracking_id=report.tracking_id), 303)
 
 
 @bp.get("/laporan/<tracking_id>/terkirim")

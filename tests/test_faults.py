@@ -1,0 +1,73 @@
+"""Faults: what happens to acknowledged reports when the queue or the database goes away."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from sqlalchemy import func, select
+
+from lapor.app import create_app
+from lapor.clock import utcnow
+from lapor.extensions import db
+from lapor.models import Report, ReportEvent
+from lapor.queue import relay_outbox
+from lapor.redisconn import EmbeddedRedis
+from tests.test_api_reports import REPORT
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def own_redis(tmp_path):
+    """A Redis server of this test's own, so the test can stop it without harming others."""
+    server = EmbeddedRedis(tmp_path / "redis")
+    url = server.start()
+    yield server, url
+    server.stop()
+
+
+def test_redis_stopped_mid_burst_loses_nothing_and_routes_everything_once(app, demo, own_redis):
+    from workers.worker import work
+
+    server, url = own_redis
+    settings = replace(app.config["LAPOR"], redis_url=url)
+    burst_app = create_app(settings, TESTING=True, WTF_CSRF_ENABLED=False, RATELIMIT_ENABLED=False)
+    client = burst_app.test_client()
+    accepted = []
+    for n in range(40):
+        if n == 15:
+            server.stop()  # Redis goes away in the middle of the burst
+        payload = {**REPORT, "title": f"Jalan rusak nomor {n}", "agency": "TANGKAB"}
+        response = client.post("/api/v1/reports", json=payload)
+        assert response.status_code == 201, response.get_data(as_text=True)
+        accepted.append(response.get_json()["tracking_id"])
+    sms = client.post("/channels/sms/kannel", data={
+        "from": "081234567890", "to": "1708", "text": "TANGKAB lampu jalan mati", "id": "fault-1"})
+    assert sms.status_code == 200
+
+    url = server.start()  # Redis is back (empty: it lost its queue)
+    back = create_app(replace(settings, redis_url=url), TESTING=True)
+    with back.app_context():
+        relay_outbox(utcnow())
+    work(back, burst=True)
+    with back.app_context():
+        tracked = set(db.session.scalars(select(Report.tracking_id)))
+        assert set(accepted) <= tracked and len(tracked) == 41
+        states = db.session.execute(select(Report.state, func.count()).group_by(Report.state)).all()
+        assert states == [("disposed", 41)]
+        dispositions = db.session.scalar(
+            select(func.count()).select_from(ReportEvent).where(ReportEvent.kind == "disposed"))
+        assert dispositions == 41  # routed once each, none twice
+
+
+def test_database_unreachable_is_a_503_with_retry_after_not_a_500(app):
+    settings = replace(app.config["LAPOR"],
+                       database_url="postgresql+psycopg://lapor@127.0.0.1:1/lapor")
+    down = create_app(settings, TESTING=True)
+    response = down.test_client().post("/api/v1/reports", json=REPORT)
+    assert response.status_code == 503
+    assert int(response.headers["Retry-After"]) >= 5
+    assert response.get_json()["message"].startswith("Layanan sedang tidak tersedia")
+    health = down.test_client().get("/healthz")
+    assert health.status_code == 503 and health.get_json()["database"] == "down"
