@@ -111,6 +111,9 @@ def relay_outbox(now: datetime, older_than: timedelta | None = None, limit: int 
         .limit(limit)
     )
     queue = get_queue()
+    # A worker killed mid-job leaves its job "started" until its heartbeat lapses; this
+    # hands such abandoned jobs to RQ's retry (or failure) so their work is taken up again.
+    queue.started_job_registry.cleanup()
     relayed = []
     for item in db.session.scalars(query):
         if _is_live(queue, outbox_job_id(item.id)):

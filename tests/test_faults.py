@@ -71,3 +71,57 @@ def test_database_unreachable_is_a_503_with_retry_after_not_a_500(app):
     assert response.get_json()["message"].startswith("Layanan sedang tidak tersedia")
     health = down.test_client().get("/healthz")
     assert health.status_code == 503 and health.get_json()["database"] == "down"
+
+
+def test_worker_killed_mid_routing_is_recovered_and_routes_once(app, demo, tmp_path):
+    """The worker dies (SIGKILL) while its routing job waits on the database; nothing is lost."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from rq import Queue
+    from sqlalchemy import create_engine, text
+
+    from lapor.extensions import redis_ext
+    from workers.worker import work
+
+    settings = app.config["LAPOR"]
+    client = app.test_client()
+    tracking_id = client.post("/api/v1/reports", json=REPORT).get_json()["tracking_id"]
+    blocker = create_engine(settings.database_url).connect()
+    sqlite = settings.database_url.startswith("sqlite")
+    # Hold the lock the routing job needs, so the worker is caught in the middle of it.
+    blocker.execute(text("BEGIN IMMEDIATE") if sqlite else text("SELECT 1"))
+    if not sqlite:
+        blocker.execute(text("SELECT id FROM outbox FOR UPDATE"))
+    env = dict(os.environ, DATABASE_URL=settings.database_url, REDIS_URL=settings.redis_url,
+               LAPOR_DATA_DIR=str(tmp_path), LAPOR_QUEUE=settings.queue_name)
+    worker = subprocess.Popen([sys.executable, "-m", "lapor.cli", "worker"], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        with app.app_context():
+            queue = Queue(settings.queue_name, connection=redis_ext.client())
+            deadline = time.monotonic() + 30
+            while not queue.started_job_registry.get_job_ids() and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert queue.started_job_registry.get_job_ids(), "the worker never started the job"
+        os.kill(worker.pid, signal.SIGKILL)
+        worker.wait(10)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+        blocker.rollback()
+        blocker.close()
+
+    with app.app_context():
+        # Later: the dead worker's heartbeat has lapsed; the relay hands the job back.
+        queue.started_job_registry.cleanup(timestamp=time.time() + 3600)
+        relay_outbox(utcnow())
+    time.sleep(6)  # RQ retries the abandoned job after its first backoff interval (5 s)
+    work(app, burst=True)
+    with app.app_context():
+        report = db.session.scalars(select(Report).where(Report.tracking_id == tracking_id)).one()
+        assert report.state == "disposed"
+        assert [e.kind for e in report.events] == ["submitted", "disposed"]
