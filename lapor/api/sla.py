@@ -97,6 +97,32 @@ def _recompute_after(reason: str, now, agency_id=None, policy=None) -> None:
     db.session.commit()
 
 
+def add_calendar_day(actor: Actor, day, kind: str, agency, note: str | None, now) -> CalendarDay:
+    """Add a closure or extra working day, commit, and queue the recompute of open deadlines."""
+    _may_manage(actor, agency.id if agency else None)
+    exists = select(CalendarDay).where(
+        CalendarDay.day == day,
+        CalendarDay.agency_id == agency.id if agency else CalendarDay.agency_id.is_(None),
+    )
+    if db.session.scalars(exists).first() is not None:
+        raise StateConflict("calendar_day_exists", date=day.isoformat())
+    added = CalendarDay(day=day, kind=kind, agency=agency, note=note, created_at=now)
+    db.session.add(added)
+    _recompute_after(f"calendar {kind} {day}", now, agency.id if agency else None)
+    return added
+
+
+def remove_calendar_day(actor: Actor, day_id: int, now) -> None:
+    """Remove an admin's day, commit, and queue the recompute; the holiday library applies again."""
+    day = db.session.get(CalendarDay, day_id)
+    if day is None:
+        raise NotFound("not_found")
+    _may_manage(actor, day.agency_id)
+    agency_id, label = day.agency_id, f"calendar day {day.day} removed"
+    db.session.delete(day)
+    _recompute_after(label, now, agency_id)
+
+
 @blp.route("/calendar/days", methods=["GET"])
 @blp.arguments(DayArgs, location="query")
 @blp.response(200, DayOut(many=True))
@@ -117,19 +143,8 @@ def list_days(args):
 def add_day(args):
     """Close an office for a day, or open it on a day it would be closed; deadlines follow."""
     actor = require_staff()
-    agency = find_agency(args.get("agency"))
-    _may_manage(actor, agency.id if agency else None)
-    exists = select(CalendarDay).where(
-        CalendarDay.day == args["date"],
-        CalendarDay.agency_id == agency.id if agency else CalendarDay.agency_id.is_(None),
-    )
-    if db.session.scalars(exists).first() is not None:
-        raise StateConflict("calendar_day_exists", date=args["date"].isoformat())
-    now = utcnow()
-    day = CalendarDay(day=args["date"], kind=args["kind"], agency=agency, note=args.get("note"),
-                      created_at=now)
-    db.session.add(day)
-    _recompute_after(f"calendar {args['kind']} {args['date']}", now, agency.id if agency else None)
+    day = add_calendar_day(actor, args["date"], args["kind"], find_agency(args.get("agency")),
+                           args.get("note"), utcnow())
     return _day_view(day)
 
 
@@ -138,14 +153,7 @@ def add_day(args):
 @blp.doc(security=STAFF)
 def remove_day(day_id):
     """Remove an admin's day; the holiday library's rule applies again."""
-    actor = require_staff()
-    day = db.session.get(CalendarDay, day_id)
-    if day is None:
-        raise NotFound("not_found")
-    _may_manage(actor, day.agency_id)
-    agency_id, label = day.agency_id, f"calendar day {day.day} removed"
-    db.session.delete(day)
-    _recompute_after(label, utcnow(), agency_id)
+    remove_calendar_day(require_staff(), day_id, utcnow())
 
 
 @blp.route("/sla/policies", methods=["GET"])

@@ -1,49 +1,26 @@
-"""The staff desk: sign-in, the list of reports within reach, and one report's timeline."""
+"""The staff desk: sign-in and sign-out, the inbox at /staff/, and the screens nested below."""
 
 from __future__ import annotations
 
-from functools import wraps
-
 from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
-from sqlalchemy.orm import selectinload
 
-from lapor import access, attachments
-from lapor.access import may_see_identity
 from lapor.auth import authenticate, current_user
-from lapor.extensions import db
 from lapor.i18n import gettext
-from lapor.models import Report
-from lapor.views import report_view
-from lapor.workflow import Actor
+from lapor.web.desk import calendar, dashboard, explain, inbox, recap, report, triage
+from lapor.web.desk.common import is_htmx, to_sign_in
 
 bp = Blueprint("staff", __name__)
-
-DESK_SIZE = 50
-JAKARTA = "Asia/Jakarta"
+for screen, prefix in ((triage, "/triase"), (report, "/laporan"), (dashboard, "/pemantauan"),
+                       (calendar, "/kalender"), (recap, "/rekap")):
+    bp.register_blueprint(screen.bp, url_prefix=prefix)
+bp.add_app_template_filter(explain.details, "event_details")
 
 
 @bp.after_request
 def never_cache(response):
     response.headers["Cache-Control"] = "no-store"
+    response.vary.add("HX-Request")  # the inbox answers htmx with a fragment of the same URL
     return response
-
-
-def zone_of(user) -> str:
-    """Staff read times in their agency's zone; national staff in Jakarta's."""
-    return user.agency.timezone if user.agency else JAKARTA
-
-
-def signed_in(view):
-    """Run `view(user, ...)` for a signed-in staff member; send anyone else to the sign-in form."""
-
-    @wraps(view)
-    def wrapper(**kwargs):
-        user = current_user()
-        if user is None:
-            return redirect(url_for(".desk", next=request.path))
-        return view(user, **kwargs)
-
-    return wrapper
 
 
 def safe_next(target: str | None) -> str:
@@ -56,21 +33,11 @@ def safe_next(target: str | None) -> str:
 @bp.get("/")
 def desk():
     user = current_user()
+    if user is None and is_htmx():
+        return to_sign_in()  # a session that ended while the inbox was open
     if user is None:
         return render_template("staff/login.html", username="", next=request.args.get("next", ""))
-    actor = Actor.staff(user)
-    reports = db.session.scalars(
-        access.staff_reports(actor).options(selectinload(Report.agency))
-        .order_by(Report.received_at.desc(), Report.id.desc()).limit(DESK_SIZE)
-    )
-    rows = [(report, _reporter_name(report, actor)) for report in reports]
-    return render_template("staff/desk.html", user=user, rows=rows, zone=zone_of(user))
-
-
-def _reporter_name(report: Report, actor: Actor) -> str:
-    if not may_see_identity(report, actor):
-        return gettext("actor.anonymous")
-    return report.reporter_name or "–"
+    return inbox.render_inbox(user)
 
 
 @bp.post("/")
@@ -94,21 +61,3 @@ def logout():
     session.clear()
     flash(gettext("web.staff.signed_out"), "success")
     return redirect(url_for(".desk"), 303)
-
-
-@bp.get("/laporan/<tracking_id>")
-@signed_in
-def report(user, tracking_id):
-    actor = Actor.staff(user)
-    found = access.staff_report(actor, tracking_id)
-    return render_template(
-        "staff/report.html", user=user, view=report_view(found, "staff", actor),
-        attachments=found.attachments, zone=zone_of(user),
-    )
-
-
-@bp.get("/laporan/<tracking_id>/lampiran/<int:attachment_id>")
-@signed_in
-def attachment(user, tracking_id, attachment_id):
-    found = access.staff_report(Actor.staff(user), tracking_id)
-    return attachments.download(attachments.find(found, attachment_id))

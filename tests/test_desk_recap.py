@@ -1,0 +1,87 @@
+"""The recap (page, print, CSV) and the public statistics: aggregates only, never a reporter."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import timedelta
+
+from lapor import workflow
+from lapor.clock import utcnow
+from lapor.extensions import db
+from lapor.models import Category, Report
+from tests import factories as f
+from tests.test_desk_support import get, make, sign_in
+from tests.test_web_citizen import text
+
+DAY = timedelta(days=1)
+NAMES = ("Siti Aminah", "Budi Santoso", "081234567890", "siti@example.id")
+
+
+def people(**extra):
+    return dict(reporter_name="Siti Aminah", reporter_phone="081234567890", reporter_email="siti@example.id", **extra)
+
+
+def recap_csv(client, query="") -> list[dict]:
+    response = client.get(f"/staff/rekap/?format=csv{query}")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    body = response.get_data(as_text=True)
+    assert body.startswith("\ufeff") and not any(name in body for name in NAMES)
+    return list(csv.DictReader(io.StringIO(body.lstrip("\ufeff"))))
+
+
+def test_the_csv_has_one_row_per_agency_within_reach_and_no_identities(client, app, demo):
+    with app.app_context():
+        road = db.session.query(Category).filter_by(code="jalan").one().id
+    make(app, "disposed", "TANGKAB", category_id=road, **people())
+    make(app, "closed", "TANGKAB", channel="sms", **people(anonymous=True))
+    make(app, "disposed", "DPUPRTANGKAB", received=utcnow() - 20 * DAY, **people())
+    make(app, "disposed", "KEMENHUB", **people())
+    sign_in(client, demo, "tangkab")
+    rows = {row["Kode instansi"]: row for row in recap_csv(client)}
+    assert set(rows) == {"TANGKAB", "DPUPRTANGKAB", "DINKESTANGKAB", "DISDUKTANGKAB"}
+    tangkab = rows["TANGKAB"]
+    assert tangkab["Instansi"] == "Pemerintah Kabupaten Tangerang" and tangkab["Diterima"] == "2"
+    assert tangkab["Kanal: SMS"] == "1" and tangkab["Kanal: Situs web"] == "1"
+    assert tangkab["Kategori: Jalan dan jembatan"] == "1" and tangkab["Kategori: tanpa kategori"] == "1"
+    assert rows["DPUPRTANGKAB"]["Diterima"] == "1" and rows["DPUPRTANGKAB"]["Terlambat saat ini"] == "1"
+
+
+def test_the_period_limits_the_rows_and_english_headers(client, app, demo):
+    make(app, "disposed", "TANGKAB", received=utcnow() - 45 * DAY)
+    sign_in(client, demo, "tangkab")
+    assert {r["Kode instansi"]: r["Diterima"] for r in recap_csv(client)}["TANGKAB"] == "0"
+    start = (utcnow() - 60 * DAY).date().isoformat()
+    rows = recap_csv(client, f"&from={start}&lang=en")
+    assert {r["Agency code"]: r["Received"] for r in rows}["TANGKAB"] == "1"
+
+
+def test_the_printable_page(client, app, demo):
+    make(app, "disposed", "TANGKAB", **people())
+    sign_in(client, demo, "banten")
+    page = get(client, "/staff/rekap/?from=nanti")
+    assert "Rekapitulasi laporan" in page and "Pemerintah Kabupaten Tangerang" in page
+    assert "Kementerian Perhubungan" not in page
+    assert "data-print" in page and "format=csv" in page and "Siti" not in page
+    assert re.search(r"<tfoot><tr><th>Jumlah</th><th>1</th>", page)
+    assert "@media print" in get(client, "/static/css/desk.css")
+
+
+def test_public_statistics_need_no_sign_in_and_leave_out_confidential_reports(client, app, demo):
+    open_ = make(app, "disposed", "TANGKAB", **people())
+    make(app, "disposed", "KEMENHUB", **people(confidential=True))
+    with app.app_context():
+        report = db.session.query(Report).filter_by(tracking_id=open_).one()
+        workflow.follow_up(report, f.staff("tangkab"), report.received_at + timedelta(minutes=30), "Ditangani")
+        db.session.commit()
+    page = get(client, "/statistik")
+    assert "Statistik layanan pengaduan" in page and "Pemerintah Kabupaten Tangerang" in page
+    assert "Kementerian Perhubungan" not in page
+    assert not any(name in page for name in NAMES) and open_ not in page
+    assert "100%" in page
+    english = get(client, "/statistik?days=365&lang=en")
+    assert "Complaint service statistics" in english and "last 365 days" in english
+    odd = client.get("/statistik?days=<script>&lang=id")
+    assert odd.status_code == 200 and "30 hari terakhir" in text(odd) and "<script>" not in text(odd)
