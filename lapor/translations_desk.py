@@ -265,4 +265,6 @@ DESK_MESSAGES: dict[str, tuple[str, str]] = {
         "Tepat waktu: disposisi dan tindak lanjut pertama sebelum batas waktu SLA, dihitung dalam hari kerja.",
         "On time: disposition and first follow-up before the SLA deadline, counted in working days.",
     ),
+    "desk.recap.sheet": ("Rekap", "Recap"),
+    "desk.recap.xlsx": ("Unduh XLSX", "Download XLSX"),
 }

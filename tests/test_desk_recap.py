@@ -85,3 +85,21 @@ def test_public_statistics_need_no_sign_in_and_leave_out_confidential_reports(cl
     assert "Complaint service statistics" in english and "last 365 days" in english
     odd = client.get("/statistik?days=<script>&lang=id")
     assert odd.status_code == 200 and "30 hari terakhir" in text(odd) and "<script>" not in text(odd)
+
+
+def test_the_xlsx_download_holds_the_same_rows_without_identities(client, app, demo):
+    from openpyxl import load_workbook
+
+    from tests.test_api_reports import REPORT
+
+    client.post("/api/v1/reports", json=REPORT)
+    client.post("/staff/", data={"username": "admin", "password": demo["admin"]})
+    response = client.get("/staff/rekap/?format=xlsx")
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"].endswith('.xlsx"')
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][0] == "Kode instansi"
+    assert {row[0] for row in rows[1:-1]} >= {"TANGKAB", "KEMENHUB"}
+    assert rows[-1][1] == "Jumlah"  # the totals row closes the sheet
+    assert all("Siti" not in str(cell) for row in rows for cell in row)

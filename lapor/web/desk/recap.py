@@ -1,4 +1,4 @@
-"""The recap per agency within reach and period: on screen, printable, and as CSV; no identities."""
+"""The recap per agency within reach and period: on screen, printable, CSV and XLSX; no identities."""
 
 from __future__ import annotations
 
@@ -35,8 +35,11 @@ def index(user):
     categories = db.session.scalars(select(Category).order_by(Category.name)).all()
     rows = [{**card, "id": agency.id} for agency, card in zip(agencies, cards, strict=True)]
     table = Recap(rows, categories, by_category, by_channel)
+    name = f"lapor-rekap-{first.isoformat()}-{last.isoformat()}"
     if request.args.get("format") == "csv":
-        return _csv(table, f"lapor-rekap-{first.isoformat()}-{last.isoformat()}.csv")
+        return _csv(table, f"{name}.csv")
+    if request.args.get("format") == "xlsx":
+        return _xlsx(table, f"{name}.xlsx")
     return page("staff/recap.html", user, table=table, first=first, last=last,
                 ignored=filters.ignored)
 
@@ -70,7 +73,6 @@ class Recap:
             values.append(self.by_category.get(row["id"], {}).get(None, 0))
         return ["" if v is None else v for v in values]
 
-
     def totals(self) -> list:
         """The sum of every count column (an average rating has no sum)."""
         columns = list(zip(*(self.cells(row) for row in self.rows), strict=True))[2:]
@@ -88,6 +90,24 @@ def _csv(table: Recap, filename: str):
         writer.writerow([_safe(cell) for cell in table.cells(row)])
     response = make_response(out.getvalue())
     response.headers["Content-Type"] = "text/csv; charset=utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _xlsx(table: Recap, filename: str):
+    from openpyxl import Workbook  # only needed for this download
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(gettext("desk.recap.sheet"))
+    sheet.append([_safe(cell) for cell in table.header()])
+    for row in table.rows:
+        sheet.append([_safe(cell) for cell in table.cells(row)])
+    sheet.append([_safe(cell) for cell in table.totals()])
+    out = io.BytesIO()
+    book.save(out)
+    response = make_response(out.getvalue())
+    response.headers["Content-Type"] = (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
