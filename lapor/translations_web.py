@@ -177,4 +177,5 @@ WEB_MESSAGES: dict[str, tuple[str, str]] = {
     "web.role.agency_admin": ("Admin instansi", "Agency admin"),
     "web.role.coordinator": ("Koordinator", "Coordinator"),
     "web.role.sysadmin": ("Admin sistem", "System admin"),
+    "web.nav.statistics": ("Statistik", "Statistics"),
 }

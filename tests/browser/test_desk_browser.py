@@ -66,8 +66,7 @@ class Screens:
         return page
 
     def console(self, page, msg):
-        # The app serves no /favicon.ico, which Chromium asks for on its own: not the page's error.
-        if msg.type == "error" and not msg.location.get("url", "").endswith("/favicon.ico"):
+        if msg.type == "error":
             self.errors.append(f"{page.url}: {msg.text} ({msg.location.get('url')})")
 
     def open(self, page, path: str):
