@@ -114,3 +114,18 @@ def test_action_is_allowed_exactly_where_the_table_says(ctx, demo, action):
                 wrong.append(f"{kind} from {state}: no event recorded")
             db.session.rollback()
     assert not wrong, "\n".join(wrong)
+
+
+def test_report_events_cannot_be_changed_or_deleted(ctx, demo):
+    report = f.report("received")
+    db.session.commit()
+    event = report.events[0]
+    event.message = "rewritten history"
+    with pytest.raises(PermissionError):
+        db.session.commit()
+    db.session.rollback()
+    db.session.delete(report.events[0])
+    with pytest.raises(PermissionError):
+        db.session.commit()
+    db.session.rollback()
+    assert [e.message for e in report.events] == [None]

@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -113,6 +114,12 @@ class ReportEvent(db.Model):
     report: Mapped[Report] = relationship(back_populates="events")
     agency: Mapped[Agency | None] = relationship(foreign_keys=[agency_id])
     actor_agency: Mapped[Agency | None] = relationship(foreign_keys=[actor_agency_id])
+
+
+@event.listens_for(ReportEvent, "before_update")
+@event.listens_for(ReportEvent, "before_delete")
+def _events_are_append_only(_mapper, _connection, target) -> None:
+    raise PermissionError(f"report events are append-only (event {target.id})")
 
 
 class Escalation(db.Model):
