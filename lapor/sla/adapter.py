@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 
 from sqlalchemy import or_, select
 
@@ -38,14 +39,19 @@ def _build_calendar(agency: Agency | None) -> WorkCalendar:
             or_(CalendarDay.agency_id.is_(None), CalendarDay.agency_id.in_(owners[1:]))
         )
     ).all()
-    closures = {d for d, kind, _ in days if kind == "closure"}
-    extra = {d for d, kind, _ in days if kind == "working"} - closures
+    closures = frozenset(d for d, kind, _ in days if kind == "closure")
+    extra = frozenset(d for d, kind, _ in days if kind == "working") - closures
     if agency is None:
-        return WorkCalendar(timezone=NATIONAL_TIMEZONE, closures=frozenset(closures),
-                            extra_days=frozenset(extra))
-    hours = {day: (agency.office_open, agency.office_close) for day in DEFAULT_HOURS}
-    return WorkCalendar(timezone=agency.timezone, hours=hours, closures=frozenset(closures),
-                        extra_days=frozenset(extra))
+        return _shared_calendar(NATIONAL_TIMEZONE, None, closures, extra)
+    hours = (agency.office_open, agency.office_close)
+    return _shared_calendar(agency.timezone, hours, closures, extra)
+
+
+@lru_cache(maxsize=512)
+def _shared_calendar(timezone, hours, closures, extra) -> WorkCalendar:
+    """One calendar per distinct setting in this process, so its worked-out days are reused."""
+    week = {day: hours for day in DEFAULT_HOURS} if hours else dict(DEFAULT_HOURS)
+    return WorkCalendar(timezone=timezone, hours=week, closures=closures, extra_days=extra)
 
 
 def forget_calendars() -> None:

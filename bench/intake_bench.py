@@ -1,0 +1,186 @@
+"""Intake load benchmark: reports over HTTP into gunicorn on PostgreSQL + Redis, with routing.
+
+    python bench/intake_bench.py [--seconds 20] [--web-workers 4]
+
+Needs `wrk` (Debian package) on PATH. Runs, in the same run and on the same
+machine, against the same gunicorn settings:
+- Lapor's POST /api/v1/reports (commit + outbox + enqueue), with `lapor worker` routing;
+- the baseline: a bare Flask endpoint doing one INSERT into the same database.
+Reports throughput, latency percentiles and errors, then checks that every
+accepted report is in the database and routed (nothing lost).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+import uuid
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+
+ROOT = Path(__file__).resolve().parents[1]
+BODY = {"title": "Jalan rusak di depan pasar", "agency": "TANGKAB",
+        "body": "Jalan berlubang besar di depan Pasar Cikupa, membahayakan pengendara motor. " * 4}
+
+WRK_SCRIPT = """
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = [[{body}]]
+done = function(summary, latency, requests)
+  io.write(string.format("RESULT %d %d %d %d %.3f %.3f %.3f %.3f\\n",
+    summary.requests, summary.errors.status, summary.errors.connect + summary.errors.read
+    + summary.errors.write + summary.errors.timeout, summary.duration,
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000, latency.max / 1000,
+    latency.mean / 1000))
+end
+"""
+
+BARE_APP = textwrap.dedent("""
+    import os
+    from flask import Flask, request
+    from sqlalchemy import create_engine, text
+
+    def create():
+        app = Flask(__name__)
+        engine = create_engine(os.environ["DATABASE_URL"], pool_size=5)
+
+        @app.post("/api/v1/reports")
+        def insert():
+            data = request.get_json()
+            with engine.begin() as c:
+                c.execute(text("INSERT INTO bare (title, body) VALUES (:t, :b)"),
+                          {"t": data["title"], "b": data["body"]})
+            return {"ok": True}, 201
+        return app
+""")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(port: int, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+    raise RuntimeError(f"nothing listening on {port}")
+
+
+def run_wrk(port: int, seconds: int, connections: int, script: Path) -> dict:
+    out = subprocess.run(
+        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "-s", str(script), "--latency",
+         f"http://127.0.0.1:{port}/api/v1/reports"],
+        capture_output=True, text=True, check=True).stdout
+    found = re.search(r"RESULT (\d+) (\d+) (\d+) ([\d.]+) ([\d.]+) ([\d.]+) ([\d.]+) ([\d.]+)", out)
+    n, status_errors, socket_errors, duration_us, p50, p99, worst, mean = found.groups()
+    return {"requests": int(n), "non_2xx": int(status_errors), "socket_errors": int(socket_errors),
+            "rps": int(n) / (float(duration_us) / 1e6), "p50_ms": float(p50), "p99_ms": float(p99),
+            "max_ms": float(worst)}
+
+
+def gunicorn(app_spec: str, port: int, workers: int, env: dict, cwd: Path) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
+         "--worker-class", "gthread", "--threads", "4", "--log-level", "warning", app_spec],
+        env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--web-workers", type=int, default=4)
+    parser.add_argument("--pg", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/11")
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        sys.exit("wrk is not installed (apt-get install wrk)")
+
+    name = f"lapor_intake_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(args.pg, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+    url = args.pg.rsplit("/", 1)[0] + "/" + name
+    tmp = Path(tempfile.mkdtemp(prefix="lapor-intake-"))
+    env = dict(os.environ, DATABASE_URL=url, REDIS_URL=args.redis, LAPOR_DATA_DIR=str(tmp),
+               LAPOR_RATE_LIMITS="off", LAPOR_QUEUE="lapor-bench", SECRET_KEY="bench")
+    processes = []
+    try:
+        subprocess.run([sys.executable, "-m", "lapor.cli", "seed"], env=env, check=True,
+                       capture_output=True)
+        engine = create_engine(url)
+        with engine.begin() as c:
+            c.execute(text("CREATE TABLE bare (id serial PRIMARY KEY, title text, body text)"))
+        script = tmp / "post.lua"
+        script.write_text(WRK_SCRIPT.replace("{body}", json.dumps(BODY)))
+        (tmp / "bare_app.py").write_text(BARE_APP)
+
+        port = free_port()
+        bare = gunicorn("bare_app:create()", port, args.web_workers, env, tmp)
+        wait_for(port)
+        baseline = run_wrk(port, args.seconds, args.connections, script)
+        stop(bare)
+
+        port = free_port()
+        web = gunicorn("lapor.app:create_app()", port, args.web_workers, env, ROOT)
+        worker = subprocess.Popen([sys.executable, "-m", "lapor.cli", "worker"], env=env,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        processes += [web, worker]
+        wait_for(port)
+        lapor = run_wrk(port, args.seconds, args.connections, script)
+        stop(web)
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            with engine.connect() as c:
+                total, routed = c.execute(text(
+                    "SELECT count(*), count(routed_at) FROM report")).one()
+            if total == routed:
+                break
+            time.sleep(1)
+        stop(worker)
+        engine.dispose()
+    finally:
+        for p in processes:
+            if p.poll() is None:
+                stop(p)
+        with admin.connect() as c:
+            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    accepted = lapor["requests"] - lapor["non_2xx"]
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
+          f"gunicorn gthread {args.web_workers}x4, wrk {args.connections} connections, {args.seconds} s")
+    for label, r in (("bare Flask INSERT", baseline), ("Lapor intake", lapor)):
+        print(f"{label:>18}: {r['rps']:7.0f} req/s  p50 {r['p50_ms']:6.1f} ms  p99 {r['p99_ms']:6.1f} ms"
+              f"  max {r['max_ms']:6.1f} ms  non-2xx {r['non_2xx']}  socket errors {r['socket_errors']}")
+    print(f"Lapor / bare throughput: {lapor['rps'] / baseline['rps']:.2f}")
+    print(f"accepted {accepted}, in the database {total}, routed {routed}: "
+          f"{'nothing lost' if total >= accepted and routed == total else 'MISMATCH'}")
+
+
+if __name__ == "__main__":
+    main()
