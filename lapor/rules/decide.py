@@ -184,7 +184,7 @@ def _why_won(best: Match, ranked: list[Match]) -> str:
                 f"routes to the same target {best.rule.target!r}")
     rival = rivals[0]
     labels = ("higher priority", "more phrases matched", "more keywords matched")
-    for label, mine, theirs in zip(labels, best.sort_key, rival.sort_key):
+    for label, mine, theirs in zip(labels, best.sort_key, rival.sort_key, strict=False):
         if mine != theirs:
             return (f"rule {best.rule.id!r} beats rule {rival.rule.id!r} (target {rival.rule.target!r}): "
                     f"{label} ({mine} > {theirs})")
