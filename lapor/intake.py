@@ -39,7 +39,7 @@ def receive(new: NewReport, now: datetime, category_code: str | None = None) -> 
         new.policy_code = new.policy_code or category.policy_code
     if new.type == "information_request":
         # Public-information requests follow UU 14/2008 whatever their category.
-        new.policy_code = new.policy_code or "informasi"
+        new.policy_code = "informasi"
     report, token = workflow.submit(new, now)
     db.session.flush()
     add_work("route_report", {"report_id": report.id}, now)

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from lapor.extensions import db
 from lapor.models import Agency, Category, SlaPolicy, User
+from lapor.seed_rules import seed_demo_rules
 
 POLICIES = [
     ("khusus", "Mekanisme khusus", 1, 2, None, "Disposisi 1 HK, tindak lanjut 2 HK sejak diterima"),
@@ -113,6 +114,7 @@ def seed_demo(now: datetime, logins_file: Path | None = None) -> list[tuple[str,
         user.set_password(password)
         db.session.add(user)
         logins.append((username, password, role))
+    seed_demo_rules(agencies, now)
     db.session.commit()
     if logins_file is not None:
         logins_file.write_text("".join(f"{u}\t{p}\t{r}\n" for u, p, r in logins))

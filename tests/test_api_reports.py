@@ -8,8 +8,8 @@ from lapor.extensions import db
 from lapor.models import OutboxItem, Report
 
 REPORT = {
-    "title": "Jalan rusak di depan pasar",
-    "body": "Jalan berlubang besar di depan Pasar Cikupa, sudah dua minggu.",
+    "title": "Sampah menumpuk di depan pasar",
+    "body": "Sampah menumpuk di depan Pasar Cikupa, sudah dua minggu tidak diangkut.",
     "agency": "TANGKAB",
     "reporter": {"name": "Siti Aminah", "phone": "081234567890", "email": "siti@example.id"},
 }

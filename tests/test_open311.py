@@ -22,7 +22,7 @@ BASE = "/open311/v2"
 SCHEMA_DIRS = (Path(__file__).parents[2] / "shared" / "open311", Path("/work/shared/open311"))
 REQUEST = {
     "service_code": "jalan",
-    "description": "Jalan berlubang besar di depan Pasar Cikupa, sudah dua minggu.",
+    "description": "Sampah menumpuk di depan Pasar Cikupa, sudah dua minggu tidak diangkut.",
     "lat": "-6.2146",
     "long": "106.4977",
     "address_string": "Jl. Raya Serang km 20, Cikupa",

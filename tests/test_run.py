@@ -92,7 +92,8 @@ def test_lapor_run_serves_routes_stops_and_keeps_its_data(tmp_path):
             view = json.loads(_get(f"{base}/api/v1/reports/{tracking_id}")[1])
             return view if view["state"] == "disposed" else None
 
-        assert _wait_until(routed, 30)["agency"]["code"] == "TANGKAB"
+        # Street lights: TANGKAB's own rules pass the report to its public-works office.
+        assert _wait_until(routed, 30)["agency"]["code"] == "DPUPRTANGKAB"
     finally:
         output = _stop(process)
     assert process.returncode == 0, output

@@ -213,14 +213,15 @@ def test_sms_round_trip_through_real_kannel(e2e_app, demo, tmp_path):
             tracking_id = report.tracking_id
             assert (report.channel, report.reporter_phone) == ("sms", "+6281234567890")
             assert report.body == "jalan rusak di depan pasar"
-            assert (report.state, report.agency.code) == ("disposed", "TANGKAB")
+            # TANGKAB's own rules pass a road complaint on to its public-works office.
+            assert (report.state, report.agency.code) == ("disposed", "DPUPRTANGKAB")
             db.session.remove()
         reply = _wait_for(lambda: reply_to(handset, "+6281234567890", "Nomor laporan"),
                           "the reply SMS", logs=tmp_path)
         assert f"Nomor laporan: {tracking_id}" in reply
         notice = _wait_for(lambda: reply_to(handset, "+6281234567890", "diteruskan ke"),
                            "the disposition notice", logs=tmp_path)
-        assert notice == f"Laporan {tracking_id} diteruskan ke Pemerintah Kabupaten Tangerang"
+        assert notice == f"Laporan {tracking_id} diteruskan ke Dinas PUPR Kabupaten Tangerang"
 
         def delivered():
             with e2e_app.app_context():
@@ -241,7 +242,7 @@ def test_sms_round_trip_through_real_kannel(e2e_app, demo, tmp_path):
         status = _wait_for(lambda: reply_to(handset, "+6281234567890"), "the status SMS",
                            logs=tmp_path)
         assert status == (f"Laporan {tracking_id}: Didisposisikan, "
-                          "ditangani Pemerintah Kabupaten Tangerang.")
+                          "ditangani Dinas PUPR Kabupaten Tangerang.")
         hang_up()
 
         # 3. CEK from another number: the answer for an unknown ID, nothing more.

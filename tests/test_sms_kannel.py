@@ -157,7 +157,8 @@ def test_sms_with_agency_keyword_is_stored_and_routed_to_that_agency(gateway, qu
     assert report.requested_agency_id == tangkab
     work()
     state, agency, _events = timeline(query, report.id)
-    assert (state, agency) == ("disposed", "TANGKAB")
+    # TANGKAB's own rules pass a road complaint on to its public-works office.
+    assert (state, agency) == ("disposed", "DPUPRTANGKAB")
 
 
 def test_sms_without_keyword_waits_in_national_triage(gateway, query, work):
@@ -180,7 +181,7 @@ def test_reply_with_tracking_id_is_queued_then_sent_through_sendsms(gateway, que
     work()
     [sent] = [r for r in fake_sendsms.requests if r["text"] == reply.body]
     assert [r["text"] for r in fake_sendsms.requests if r is not sent] == [
-        f"Laporan {report.tracking_id} diteruskan ke Pemerintah Kabupaten Tangerang"
+        f"Laporan {report.tracking_id} diteruskan ke Dinas PUPR Kabupaten Tangerang"
     ]  # the disposition notice, sent when the worker routed the report
     assert sent["to"] == OWNER_E164
     assert (sent["username"], sent["password"], sent["from"]) == ("lapor", "rahasia", "1708")
@@ -299,7 +300,7 @@ def test_owner_checks_status_with_cek_from_any_spelling_of_the_number(gateway, q
     report = report_by_sms(gateway, query, work)
     answer = send(gateway, f"cek {report.tracking_id.lower()}", sender="+62 812 3456 7890")
     assert answer.get_data(as_text=True) == (
-        f"Laporan {report.tracking_id}: Didisposisikan, ditangani Pemerintah Kabupaten Tangerang.")
+        f"Laporan {report.tracking_id}: Didisposisikan, ditangani Dinas PUPR Kabupaten Tangerang.")
     assert messages(query)[-1].report_id == report.id
 
 

@@ -14,8 +14,8 @@ from tests import factories
 
 AGENCY_SITE = {"Host": "tangkab.lapor.test"}
 FORM = {
-    "title": "Jalan rusak di depan pasar",
-    "body": "Jalan berlubang besar di depan Pasar Cikupa, sudah dua minggu.",
+    "title": "Sampah menumpuk di depan pasar",
+    "body": "Sampah menumpuk di depan Pasar Cikupa, sudah dua minggu tidak diangkut.",
     "type": "complaint",
     "location": "Pasar Cikupa",
     "reporter_name": "Siti Aminah",

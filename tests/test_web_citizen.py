@@ -16,8 +16,8 @@ from lapor.models import Report
 from tests.factories import staff
 
 FORM = {
-    "title": "Jalan rusak di depan pasar",
-    "body": "Jalan berlubang besar di depan Pasar Cikupa, sudah dua minggu.",
+    "title": "Sampah menumpuk di depan pasar",
+    "body": "Sampah menumpuk di depan Pasar Cikupa, sudah dua minggu tidak diangkut.",
     "type": "complaint",
     "agency": "TANGKAB",
     "location": "Pasar Cikupa",

@@ -22,7 +22,7 @@ def sign_in(client, demo, username: str, **extra):
 @pytest.fixture
 def reports(client, demo, run_worker):
     """Routed reports: one for TANGKAB, one anonymous for TANGKAB, one for KEMENHUB."""
-    tangkab, _ = submit(client, title="Jalan rusak di Cikupa")
+    tangkab, _ = submit(client, title="Sampah menumpuk di Cikupa")
     anonymous, _ = submit(client, title="Pungli di kantor desa", anonymous="1",
                           reporter_name="Budi Santoso", reporter_phone="081298765432")
     kemenhub, _ = submit(client, title="Terminal bus kotor", agency="KEMENHUB")
@@ -99,7 +99,7 @@ def test_report_page_shows_the_timeline_and_the_reporter(client, demo, reports):
     response = client.get(f"/staff/laporan/{reports['tangkab']}")
     assert response.status_code == 200
     page = text(response)
-    assert "Jalan rusak di Cikupa" in page and FORM["body"] in page
+    assert "Sampah menumpuk di Cikupa" in page and FORM["body"] in page
     assert "Laporan diterima" in page and "Didisposisikan ke Pemerintah Kabupaten Tangerang" in page
     assert "Siti Aminah" in page and "siti@example.id" in page
     assert " WIB" in page

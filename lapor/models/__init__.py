@@ -16,11 +16,13 @@ from lapor.models.report import (
     Report,
     ReportEvent,
 )
+from lapor.models.rules import RULESET_STATES, RuleRow, RuleSet
 from lapor.models.sla import Category, SlaPolicy
 from lapor.models.user import ROLES, User
 
 __all__ = [
     "ARCHIVE_REASONS", "CHANNELS", "DAY_KINDS", "OPEN_STATES", "REPORT_TYPES", "ROLES", "STATES", "TIMEZONES",
+    "RULESET_STATES", "RuleRow", "RuleSet",
     "Agency", "ApiKey", "Attachment", "CalendarDay", "Category", "Escalation", "OutboxItem", "OutgoingMessage",
     "Report", "ReportEvent", "SlaPolicy", "User", "is_within", "subtree_ids", "supervision", "watched_ids",
 ]

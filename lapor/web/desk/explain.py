@@ -10,6 +10,8 @@ from lapor.models import Agency, Report, ReportEvent
 from lapor.translations import MESSAGES
 
 ROUTING_EVENTS = ("triaged", "returned")
+# The engine's full working (every match and position) is for the API; people read `why`.
+BULKY = frozenset({"candidates", "explanation", "matches", "contributors", "stopped_by"})
 
 
 def latest_routing(report: Report) -> ReportEvent | None:
@@ -35,7 +37,7 @@ def details(data: dict | None, skip=()) -> list[tuple[str, str]]:
     """An event's data as pairs in the reader's language; suggestions are left to `candidates`."""
     pairs = []
     for key, value in (data or {}).items():
-        if key in skip or key == "candidates":
+        if key in skip or key in BULKY:
             continue
         if isinstance(value, list | tuple):
             value = ", ".join(str(v) for v in value)

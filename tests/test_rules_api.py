@@ -1,0 +1,305 @@
+"""The rules API: reading, editing the draft, activation, files, the test and the back-test."""
+
+from __future__ import annotations
+
+import pytest
+
+RULE = {"key": "sampah", "name": "Sampah dan kebersihan", "target": "DPUPRTANGKAB",
+        "keywords": {"any": ["sampah", "tempat pembuangan*"], "none": ["bank sampah"]},
+        "actions": {"category": "infrastruktur", "policy": "reguler"}}
+
+
+def rules_of(client, headers, agency=None):
+    query = {"agency": agency} if agency else {}
+    response = client.get("/api/v1/rules", query_string=query, headers=headers)
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()
+
+
+def try_text(client, headers, text, **more):
+    response = client.post("/api/v1/rules/test", json={"text": text, **more}, headers=headers)
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()
+
+
+@pytest.mark.parametrize("user", ["dispatcher", "banten", "tangkab", "admin"])
+def test_the_test_endpoint_answers_as_designed(client, token, user):
+    result = try_text(client, token(user), "KRL terlambat terus di stasiun Tangerang")
+    assert result["decision"] == {"agency": "DITJENKA", "category": "transportasi",
+                                  "policy": "reguler", "urgent": False, "rule": "kereta",
+                                  "method": "rules"}
+    matches = [(m["rule"], m["keywords"]) for m in result["matches"]]
+    assert matches == [("kereta", ["krl", "stasiun"])]
+    assert result["reason"] == "match" and result["rules"] == {"owner": "NASIONAL", "version": 1}
+
+
+def test_the_test_endpoint_uses_the_named_agencys_rules(client, token):
+    headers = token("dispatcher")
+    scoped = try_text(client, headers, "Jalan rusak berlubang di Kecamatan Cikupa",
+                      agency="TANGKAB")["decision"]
+    assert (scoped["agency"], scoped["category"]) == ("DPUPRTANGKAB", "jalan")
+    kept = try_text(client, headers, "Sampah menumpuk di pasar", agency="TANGKAB")
+    assert kept["decision"]["agency"] == "TANGKAB" and kept["matches"] == []
+    unplaced = try_text(client, headers, "Sampah menumpuk di pasar")
+    assert unplaced["decision"] is None and unplaced["reason"] == "no_match"
+    tie = try_text(client, headers, "Kereta dan bus mudik penuh sesak")
+    assert tie["decision"] is None and len(tie["candidates"]) == 3
+
+
+def test_the_test_endpoint_needs_a_sign_in_and_text(client, token, demo):
+    assert client.post("/api/v1/rules/test", json={"text": "KRL"}).status_code == 401
+    response = client.post("/api/v1/rules/test", json={"agency": "NOPE", "text": "KRL"},
+                           headers=token("dispatcher"))
+    assert response.status_code == 422
+    response = client.post("/api/v1/rules/test", json={}, headers=token("dispatcher"))
+    assert response.status_code == 422
+
+
+def test_a_change_goes_to_a_draft_copied_from_the_active_set(client, token):
+    admin = token("tangkab")
+    response = client.post("/api/v1/rules", json=RULE, headers=admin)
+    assert response.status_code == 201, response.get_json()
+    created = response.get_json()
+    assert (created["key"], created["target"], created["position"]) == ("sampah", "DPUPRTANGKAB", 6)
+    listed = rules_of(client, admin)  # an agency admin's own agency by default
+    assert listed["owner"] == "TANGKAB"
+    assert (listed["active"]["version"], listed["draft"]["version"]) == (1, 2)
+    active = [r["key"] for r in listed["active"]["rules"]]
+    assert [r["key"] for r in listed["draft"]["rules"]] == [*active, "sampah"]
+    assert try_text(client, admin, "Sampah menumpuk", agency="TANGKAB")["matches"] == []
+    assert try_text(client, admin, "Sampah menumpuk", agency="TANGKAB", draft=True)["decision"][
+        "agency"] == "DPUPRTANGKAB"
+
+
+def test_draft_rules_are_edited_moved_and_deleted(client, token):
+    admin = token("tangkab")
+    rule_id = client.post("/api/v1/rules", json=RULE, headers=admin).get_json()["id"]
+    changed = {**RULE, "target": "TANGKAB", "priority": 3, "position": 0}
+    response = client.put(f"/api/v1/rules/{rule_id}", json=changed, headers=admin)
+    assert response.status_code == 200, response.get_json()
+    assert (response.get_json()["target"], response.get_json()["position"]) == ("TANGKAB", 0)
+    draft = rules_of(client, admin)["draft"]["rules"]
+    assert draft[0]["key"] == "sampah" and [r["position"] for r in draft] == list(range(len(draft)))
+    assert client.delete(f"/api/v1/rules/{rule_id}", headers=admin).status_code == 204
+    assert "sampah" not in [r["key"] for r in rules_of(client, admin)["draft"]["rules"]]
+    assert client.delete(f"/api/v1/rules/{rule_id}", headers=admin).status_code == 404
+
+
+def test_active_rules_are_not_edited_in_place(client, token):
+    admin = token("tangkab")
+    active_id = rules_of(client, admin)["active"]["rules"][0]["id"]
+    response = client.put(f"/api/v1/rules/{active_id}", json=RULE, headers=admin)
+    assert response.status_code == 409 and response.get_json()["status"] == "rules_not_draft"
+    assert client.delete(f"/api/v1/rules/{active_id}", headers=admin).status_code == 409
+    # Someone else's rule is refused for who they are, before its state is looked at.
+    assert client.put(f"/api/v1/rules/{active_id}", json=RULE, headers=token("pupr")).status_code == 403
+
+
+def test_who_may_manage_which_rules(client, token):
+    national = {**RULE, "target": "KEMENPU", "agency": None}
+    assert client.post("/api/v1/rules", json=national, headers=token("admin")).status_code == 201
+    for user in ("dispatcher", "banten"):
+        assert client.post("/api/v1/rules", json=national, headers=token(user)).status_code == 403
+    # Without `agency` an agency admin writes to its own set, where KEMENPU is no valid target.
+    assert client.post("/api/v1/rules", json=national, headers=token("tangkab")).status_code == 422
+    response = client.post("/api/v1/rules", json={**RULE, "agency": "TANGKAB"},
+                           headers=token("pupr"))
+    assert response.status_code == 403 and response.get_json()["status"] == "rules_not_yours"
+    assert "TANGKAB" in response.get_json()["message"]
+    response = client.post("/api/v1/rules/activate", json={"agency": "TANGKAB"},
+                           headers=token("kemenhub"))
+    assert response.status_code == 403
+
+
+def test_targets_stay_within_the_owner_and_its_units(client, token):
+    response = client.post("/api/v1/rules", json={**RULE, "target": "KEMENHUB"},
+                           headers=token("tangkab"))
+    assert response.status_code == 422
+    body = response.get_json()
+    assert body["status"] == "rules_invalid"
+    assert body["errors"][0]["message"] == (
+        "rule 'sampah': target 'KEMENHUB' is not TANGKAB or one of its units")
+    assert rules_of(client, token("tangkab"))["draft"] is None  # nothing was kept
+
+
+def test_bad_rules_get_the_engines_reason(client, token):
+    admin = token("tangkab")
+    clash = {**RULE, "keywords": {"any": ["sampah"], "none": ["Sampah"]}}
+    response = client.post("/api/v1/rules", json=clash, headers=admin)
+    assert response.status_code == 422
+    assert "both required and excluded: sampah" in response.get_json()["errors"][0]["message"]
+    response = client.post("/api/v1/rules", json={**RULE, "actions": {"category": "nope"}},
+                           headers=admin)
+    assert response.get_json()["errors"][0]["message"] == "rule 'sampah': unknown category 'nope'"
+    response = client.post("/api/v1/rules", json={**RULE, "colour": "red"}, headers=admin)
+    assert response.status_code == 422 and "colour" in response.get_json()["errors"]
+    client.post("/api/v1/rules", json=RULE, headers=admin)
+    response = client.post("/api/v1/rules", json=RULE, headers=admin)
+    assert "same id" in response.get_json()["errors"][0]["message"]
+
+
+def test_activation_retires_the_old_version(client, token):
+    admin = token("tangkab")
+    response = client.post("/api/v1/rules/activate", json={}, headers=admin)
+    assert response.status_code == 409 and response.get_json()["status"] == "rules_no_draft"
+    client.post("/api/v1/rules", json=RULE, headers=admin)
+    response = client.post("/api/v1/rules/activate", json={}, headers=admin)
+    assert response.status_code == 200, response.get_json()
+    assert (response.get_json()["version"], response.get_json()["status"]) == (2, "active")
+    listed = rules_of(client, admin)
+    assert (listed["active"]["version"], listed["draft"]) == (2, None)
+    assert try_text(client, admin, "Sampah menumpuk", agency="TANGKAB")["rules"]["version"] == 2
+
+
+def test_a_draft_can_be_thrown_away(client, token):
+    admin = token("admin")
+    client.post("/api/v1/rules", json={**RULE, "agency": "TANGKAB"}, headers=admin)
+    assert client.delete("/api/v1/rules/draft?agency=TANGKAB", headers=admin).status_code == 204
+    assert rules_of(client, admin, "TANGKAB")["draft"] is None
+    assert client.delete("/api/v1/rules/draft?agency=TANGKAB", headers=admin).status_code == 409
+
+
+@pytest.mark.parametrize("fmt", ["yaml", "csv"])
+def test_export_and_import_round_trip(client, token, fmt):
+    admin = token("admin")
+    exported = client.get(f"/api/v1/rules/export?agency=TANGKAB&format={fmt}", headers=admin)
+    assert exported.status_code == 200
+    disposition = exported.headers["Content-Disposition"]
+    assert disposition == f'attachment; filename="rules-tangkab-v1.{fmt}"'
+    text = exported.get_data(as_text=True)
+    response = client.post(f"/api/v1/rules/import?agency=TANGKAB&format={fmt}", data=text.encode(),
+                           headers=admin)
+    assert response.status_code == 200, response.get_json()
+    draft = client.get(f"/api/v1/rules/export?agency=TANGKAB&format={fmt}&set=draft", headers=admin)
+    again = draft.get_data(as_text=True)
+    if fmt == "yaml":  # the header names the draft's own version and status
+        text = text.replace("version: 1\nstatus: active", "version: 2\nstatus: draft")
+    assert again == text
+
+
+def test_csv_is_one_row_per_rule_with_semicolon_lists(client, token):
+    admin = token("admin")
+    sheet = ("id,name,target,any,none,category,urgent\n"
+             'sampah,Sampah,DPUPRTANGKAB,"sampah; tempat pembuangan*",bank sampah,infrastruktur,'
+             "ya\n"
+             "pohon,Pohon tumbang,DPUPRTANGKAB,pohon tumbang;dahan patah,,,\n")
+    response = client.post("/api/v1/rules/import?agency=TANGKAB", data=sheet,
+                           content_type="text/csv", headers=admin)
+    assert response.status_code == 200, response.get_json()
+    rules = response.get_json()["rules"]
+    assert [r["key"] for r in rules] == ["sampah", "pohon"]  # the import replaced the draft's rules
+    assert rules[0]["keywords"] == {"any": ["sampah", "tempat pembuangan*"], "all": [],
+                                    "none": ["bank sampah"]}
+    assert rules[0]["actions"] == {"category": "infrastruktur", "policy": None, "urgent": True,
+                                   "stop": False}
+    appended = client.post("/api/v1/rules/import?agency=TANGKAB&mode=append",
+                           data="target,any\nTANGKAB,pasar\n", content_type="text/csv",
+                           headers=admin)
+    assert [r["key"] for r in appended.get_json()["rules"]] == ["sampah", "pohon", "aturan"]
+
+
+def test_import_errors_name_their_rows_and_change_nothing(client, token):
+    admin = token("tangkab")
+    client.post("/api/v1/rules", json=RULE, headers=admin)
+    before = rules_of(client, admin)["draft"]
+    sheet = ("id,target,any,priority\n"
+             "ok,DPUPRTANGKAB,pasar,1\n"
+             "luar,KEMENHUB,terminal,0\n"
+             "angka,TANGKAB,pasar,tinggi\n"
+             ",DINKESTANGKAB,,\n")
+    response = client.post("/api/v1/rules/import?format=csv", data=sheet, headers=admin)
+    assert response.status_code == 422
+    body = response.get_json()
+    assert body["status"] == "rules_invalid" and "2 masalah" in body["message"]
+    assert [(e["row"], e["message"]) for e in body["errors"]] == [
+        (3, "rule 'luar': target 'KEMENHUB' is not TANGKAB or one of its units"),
+        (4, "priority must be a whole number, got 'tinggi'"),
+    ]
+    assert rules_of(client, admin)["draft"] == before
+
+
+def test_import_checks_every_row_before_it_reports(client, token):
+    admin = token("tangkab")
+    sheet = ("id,target,any\n"
+             "luar,KEMENHUB,terminal\n"
+             "kosong,DINKESTANGKAB,\n"
+             "ok,DINKESTANGKAB,puskesmas\n")
+    body = client.post("/api/v1/rules/import?format=csv", data=sheet, headers=admin).get_json()
+    # A rule without keywords is valid: it never matches.
+    assert [e["row"] for e in body["errors"]] == [2]
+    assert rules_of(client, admin)["draft"] is None
+
+
+def test_yaml_errors_give_rows_and_lines(client, token):
+    admin = token("tangkab")
+    document = ("owner: TANGKAB\n"
+                "rules:\n"
+                "- id: ok\n"
+                "  target: DPUPRTANGKAB\n"
+                "  keywords: {any: [pasar]}\n"
+                "- id: salah\n"
+                "  target: DPUPRTANGKAB\n"
+                "  keyword: {any: [pasar]}\n")
+    response = client.post("/api/v1/rules/import", data=document, content_type="application/yaml",
+                           headers=admin)
+    assert response.status_code == 422
+    [error] = response.get_json()["errors"]
+    assert (error["row"], error["line"], error["rule"]) == (2, 6, "salah")
+    assert "unknown key(s): keyword" in error["message"]
+    broken = client.post("/api/v1/rules/import?format=yaml", data="rules: [\n- id: x\n",
+                         headers=admin)
+    assert broken.status_code == 422 and broken.get_json()["errors"][0]["line"] == 2
+    other = client.post("/api/v1/rules/import?format=yaml", data="owner: KEMENHUB\nrules: []\n",
+                        headers=admin)
+    assert "not of TANGKAB" in other.get_json()["errors"][0]["message"]
+    unknown = client.post("/api/v1/rules/import", data="target,any\n", content_type="text/plain",
+                          headers=admin)
+    assert unknown.status_code == 422 and unknown.get_json()["status"] == "rules_format"
+    assert rules_of(client, admin)["draft"] is None
+
+
+def test_admins_add_abbreviations_to_their_draft(client, token):
+    admin = token("tangkab")
+    response = client.put("/api/v1/rules/abbreviations", json={"abbreviations": {"lmp": "lampu"}},
+                          headers=admin)
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["abbreviations"] == {"lmp": "lampu"}
+    result = try_text(client, admin, "lmp jln mati", agency="TANGKAB", draft=True)
+    assert result["matches"][0]["rule"] == "lampu-jalan"
+    bad = client.put("/api/v1/rules/abbreviations", json={"abbreviations": {"dua kata": "x"}},
+                     headers=admin)
+    assert bad.status_code == 422 and "single word" in bad.get_json()["errors"][0]["message"]
+
+
+def test_backtest_lists_reports_the_draft_would_route_differently(client, token, run_worker):
+    titles = ("Sampah menumpuk di pasar", "Jalan rusak berlubang di Cikupa", "Sampah di sungai")
+    for title in titles:
+        client.post("/api/v1/reports", json={"title": title, "body": f"{title}, mohon dibersihkan.",
+                                             "agency": "TANGKAB"})
+    run_worker()
+    admin = token("tangkab")
+    response = client.post("/api/v1/rules/backtest", json={"limit": 10}, headers=admin)
+    assert response.status_code == 409  # no draft yet
+    client.post("/api/v1/rules", json=RULE, headers=admin)
+    response = client.post("/api/v1/rules/backtest", json={"limit": 10}, headers=admin)
+    assert response.status_code == 200, response.get_json()
+    result = response.get_json()
+    assert result["examined"] == 3 and result["rules"] == {"owner": "TANGKAB", "version": 2}
+    different = sorted(result["different"], key=lambda d: d["title"])
+    assert [d["title"] for d in different] == ["Sampah di sungai", "Sampah menumpuk di pasar"]
+    assert different[0]["current"] == {"agency": "TANGKAB", "category": None}
+    assert different[0]["new"] == {"agency": "DPUPRTANGKAB", "category": "infrastruktur"}
+    assert different[0]["rule"] == "sampah" and different[0]["tracking_id"]
+    one = client.post("/api/v1/rules/backtest", json={"limit": 1}, headers=admin)
+    assert one.get_json()["examined"] == 1
+    assert client.post("/api/v1/rules/backtest", json={"agency": "TANGKAB"},
+                       headers=token("dispatcher")).status_code == 403
+
+
+def test_unknown_owner_and_export_without_active_rules(client, token):
+    admin = token("admin")
+    assert client.get("/api/v1/rules?agency=NOPE", headers=admin).status_code == 422
+    exported = client.get("/api/v1/rules/export?agency=DINKESTANGKAB", headers=admin)
+    assert exported.status_code == 200 and "rules: []" in exported.get_data(as_text=True)
+    draft = client.get("/api/v1/rules/export?agency=DINKESTANGKAB&set=draft", headers=admin)
+    assert draft.status_code == 409
