@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 
 import pytest
@@ -125,3 +126,50 @@ def test_worker_killed_mid_routing_is_recovered_and_routes_once(app, demo, tmp_p
         report = db.session.scalars(select(Report).where(Report.tracking_id == tracking_id)).one()
         assert report.state == "disposed"
         assert [e.kind for e in report.events] == ["submitted", "disposed"]
+
+
+@pytest.mark.skipif(
+    not os.environ.get("LAPOR_FAULT_RESTART_POSTGRES"),
+    reason="restarts the machine's PostgreSQL: set LAPOR_FAULT_RESTART_POSTGRES=1 (.ci/run does)",
+)
+def test_postgres_restart_under_load_gives_503s_then_recovers_losing_nothing(app, demo):
+    """Requests during the restart get 503 with Retry-After, never a 500; every 201 is kept."""
+    import subprocess
+    import threading
+    import time
+
+    if app.config["LAPOR"].database_url.startswith("sqlite"):
+        pytest.skip("the PostgreSQL run only")
+    version = sorted(os.listdir("/etc/postgresql"))[-1]
+    client = app.test_client()
+    outcomes: list[tuple[int, str | None, str | None]] = []
+    stop = threading.Event()
+
+    def load():
+        n = 0
+        while not stop.is_set():
+            n += 1
+            response = client.post("/api/v1/reports", json={**REPORT, "title": f"Beban nomor {n}"},
+                                   environ_base={"REMOTE_ADDR": f"10.9.{n // 250}.{n % 250}"})
+            body = response.get_json() or {}
+            outcomes.append((response.status_code, response.headers.get("Retry-After"),
+                             body.get("tracking_id")))
+
+    thread = threading.Thread(target=load)
+    thread.start()
+    try:
+        time.sleep(1.5)
+        subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "restart"],
+                       check=True, timeout=120)
+        time.sleep(3)
+    finally:
+        stop.set()
+        thread.join(60)
+    statuses = {status for status, _, _ in outcomes}
+    assert statuses <= {201, 503}, statuses
+    assert all(retry for status, retry, _ in outcomes if status == 503)
+    assert outcomes[-1][0] == 201  # recovered by itself
+    accepted = {tid for status, _, tid in outcomes if status == 201}
+    with app.app_context():
+        stored = set(db.session.scalars(select(Report.tracking_id)))
+    assert accepted <= stored
