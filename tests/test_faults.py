@@ -173,3 +173,64 @@ def test_postgres_restart_under_load_gives_503s_then_recovers_losing_nothing(app
     with app.app_context():
         stored = set(db.session.scalars(select(Report.tracking_id)))
     assert accepted <= stored
+
+
+def test_schedulers_killed_or_doubled_miss_and_repeat_no_escalation(app, demo, tmp_path):
+    """Two schedulers by mistake, one killed, then a restart: every step still happens once."""
+    import signal
+    import subprocess
+    import sys
+    import time
+    from datetime import timedelta
+
+    from lapor.models import Escalation
+    from tests import factories as f
+
+    settings = app.config["LAPOR"]
+    env = dict(os.environ, DATABASE_URL=settings.database_url, REDIS_URL=settings.redis_url,
+               LAPOR_DATA_DIR=str(tmp_path), LAPOR_QUEUE=settings.queue_name,
+               LAPOR_SCHEDULER_LEASE="3")
+
+    def start(command):
+        return subprocess.Popen([sys.executable, "-m", "lapor.cli", command], env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def overdue_report() -> int:
+        with app.app_context():
+            report = f.report("disposed", now=utcnow() - timedelta(days=30))
+            db.session.commit()
+            return report.id
+
+    def interventions() -> list[int]:
+        with app.app_context():
+            rows = db.session.scalars(select(Escalation.report_id).where(
+                Escalation.level == "intervention", Escalation.clock == "followup")).all()
+            db.session.remove()
+            return sorted(rows)
+
+    def wait_for(expected, seconds=45):
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline and interventions() != expected:
+            time.sleep(0.5)
+        return interventions()
+
+    processes = [start("worker"), start("scheduler"), start("scheduler")]
+    try:
+        first = [overdue_report(), overdue_report()]
+        assert wait_for(sorted(first)) == sorted(first)
+        processes[1].send_signal(signal.SIGKILL)  # one of the two dies without a word
+        second = overdue_report()
+        assert wait_for(sorted([*first, second])) == sorted([*first, second])
+        processes[2].send_signal(signal.SIGKILL)
+        processes.append(start("scheduler"))  # and the operator restarts one
+        third = overdue_report()
+        assert wait_for(sorted([*first, second, third])) == sorted([*first, second, third])
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.terminate()
+        for process in processes:
+            try:
+                process.wait(15)
+            except subprocess.TimeoutExpired:
+                process.kill()

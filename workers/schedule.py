@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import signal
 import threading
 import time
@@ -45,12 +46,12 @@ PERIODIC: tuple[Periodic, ...] = (
 )
 
 
-def hold_lease(connection, token: str) -> bool:
+def hold_lease(connection, token: str, seconds: int = LEASE_SECONDS) -> bool:
     """Take or renew the scheduler lease; False when another scheduler holds it."""
-    if connection.set(LEASE_KEY, token, nx=True, ex=LEASE_SECONDS):
+    if connection.set(LEASE_KEY, token, nx=True, ex=seconds):
         return True
     if connection.get(LEASE_KEY) == token.encode():
-        connection.expire(LEASE_KEY, LEASE_SECONDS)
+        connection.expire(LEASE_KEY, seconds)
         return True
     return False
 
@@ -76,6 +77,8 @@ def run_scheduler(app, once: bool = False, tick: float = 1.0, stop: threading.Ev
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: stop.set())
     token = uuid.uuid4().hex
+    # How long a dead scheduler keeps the others waiting before one takes over.
+    lease = int(os.environ.get("LAPOR_SCHEDULER_LEASE", LEASE_SECONDS))
     last_run: dict[str, float] = {}
     with app.app_context():
         connection = redis_ext.client(app)
@@ -83,7 +86,7 @@ def run_scheduler(app, once: bool = False, tick: float = 1.0, stop: threading.Ev
         log.info("scheduler started: %s", ", ".join(j.func for j in PERIODIC))
         while not stop.is_set():
             try:
-                if hold_lease(connection, token):
+                if hold_lease(connection, token, lease):
                     enqueue_due(queue, last_run, time.monotonic())
             except RedisError as exc:
                 log.warning("redis unavailable, scheduler waits: %s", exc)
