@@ -48,6 +48,10 @@ def current_user() -> User | None:
     header = request.headers.get("Authorization", "")
     if header.lower().startswith("bearer "):
         return user_from_token(header[7:].strip())
+    if request.path.startswith("/api/") and request.method not in ("GET", "HEAD", "OPTIONS"):
+        # The API is exempt from CSRF checks, so a cookie must never authorise a change there:
+        # a page on any agency subdomain (the same site) could otherwise post with it.
+        return None
     user_id = session.get("user_id")
     if user_id is None:
         return None

@@ -71,3 +71,11 @@ def test_views_and_actions_answer_exactly_by_reach_and_role(app, client, demo, t
                     and username != "admin":
                 wrong.append(f"{name}: the anonymous reporter's name leaked")
     assert not wrong, "\n".join(wrong)
+
+
+def test_a_signed_in_session_cookie_cannot_change_anything_through_the_api(app, demo, reports):
+    client = _signed_in(app, demo, "dispatcher")
+    tid = reports["tangkab"]
+    assert client.get(f"/api/v1/reports/{tid}").get_json()["reporter"]["name"] == "Anonim"
+    response = client.post(f"/api/v1/reports/{tid}/flags", json={"confidential": True})
+    assert response.status_code == 401
