@@ -234,3 +234,58 @@ def test_schedulers_killed_or_doubled_miss_and_repeat_no_escalation(app, demo, t
                 process.wait(15)
             except subprocess.TimeoutExpired:
                 process.kill()
+
+
+def test_worker_killed_mid_escalation_escalates_exactly_once_later(app, demo, tmp_path):
+    """The sweeper dies (SIGKILL) while writing an intervention; the next sweep takes the step once."""
+    import signal
+    import subprocess
+    import sys
+    import time
+    from datetime import timedelta
+
+    from rq import Queue
+    from sqlalchemy import create_engine, text
+
+    from lapor.extensions import redis_ext
+    from lapor.models import Escalation
+    from lapor.sla.sweeper import sweep
+    from tests import factories as f
+
+    settings = app.config["LAPOR"]
+    with app.app_context():
+        report_id = f.report("disposed", now=utcnow() - timedelta(days=30)).id
+        db.session.commit()
+    blocker = create_engine(settings.database_url).connect()
+    if settings.database_url.startswith("sqlite"):
+        blocker.execute(text("BEGIN IMMEDIATE"))  # every writer waits
+    else:
+        blocker.execute(text("LOCK TABLE escalation IN EXCLUSIVE MODE"))  # escalations wait
+    env = dict(os.environ, DATABASE_URL=settings.database_url, REDIS_URL=settings.redis_url,
+               LAPOR_DATA_DIR=str(tmp_path), LAPOR_QUEUE=settings.queue_name)
+    worker = subprocess.Popen([sys.executable, "-m", "lapor.cli", "worker"], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        with app.app_context():
+            queue = Queue(settings.queue_name, connection=redis_ext.client())
+            queue.enqueue("workers.jobs.sweep_deadlines", job_id="sweep-under-test")
+            deadline = time.monotonic() + 30
+            while "sweep-under-test" not in queue.started_job_registry.get_job_ids() \
+                    and time.monotonic() < deadline:
+                time.sleep(0.1)
+            time.sleep(1)  # inside the job, waiting on the lock
+        os.kill(worker.pid, signal.SIGKILL)
+        worker.wait(10)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+        blocker.rollback()
+        blocker.close()
+
+    with app.app_context():
+        assert db.session.scalars(select(Escalation).where(Escalation.report_id == report_id)).all() == []
+        sweep(utcnow())  # the scheduler's next sweep
+        sweep(utcnow())  # and the one after: nothing more
+        steps = db.session.execute(select(Escalation.clock, Escalation.level).where(
+            Escalation.report_id == report_id)).all()
+    assert sorted(steps) == [("followup", "intervention"), ("followup", "warning")]
