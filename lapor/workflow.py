@@ -348,7 +348,7 @@ def escalate(report, actor, now, clock: str, level: str, note: str | None = None
     seq = 1 + max((e.seq for e in report.escalations if e.manual), default=0) if manual else 0
     escalation = Escalation(
         report_id=report.id, clock=clock, level=level, at=now, manual=manual, seq=seq,
-        agency_id=report.agency_id or report.requested_agency_id,
+        agency=report.agency or report.requested_agency,
         actor_user_id=actor.user_id, note=note,
     )
     try:

@@ -90,10 +90,13 @@ def steps_done(report: Report) -> dict[tuple[str, str], datetime]:
 
 def refresh_deadlines(report: Report) -> None:
     """Recompute a report's deadlines and `next_due_at` from its clocks, policy and calendar."""
-    calendar = calendar_for(report.agency)
-    due = deadlines.compute(
-        report.received_at, report.paused_seconds or 0, policy_for(report.policy_code), calendar
-    )
-    report.disposition_due_at = due.disposition_due_at
-    report.followup_due_at = due.followup_due_at
-    report.next_due_at = escalation.next_due(snapshot(report), steps_done(report), calendar)
+    # Calendars and policies live in other tables: reading them need not flush the report
+    # first, so a new report is inserted once, deadlines included.
+    with db.session.no_autoflush:
+        calendar = calendar_for(report.agency)
+        due = deadlines.compute(
+            report.received_at, report.paused_seconds or 0, policy_for(report.policy_code), calendar
+        )
+        report.disposition_due_at = due.disposition_due_at
+        report.followup_due_at = due.followup_due_at
+        report.next_due_at = escalation.next_due(snapshot(report), steps_done(report), calendar)
