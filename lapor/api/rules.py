@@ -66,6 +66,14 @@ def _may_manage(actor: Actor, agency: Agency | None) -> None:
     raise NotAllowed("rules_not_yours", owner=store.owner_label(agency))
 
 
+def _managed_owner(code: str | None) -> tuple[Actor, Agency | None]:
+    """The signed-in staff member and the rule set owner they ask to change, if they may."""
+    actor = require_staff()
+    agency = _owner(actor, code)
+    _may_manage(actor, agency)
+    return actor, agency
+
+
 def _rule_view(row: RuleRow) -> dict:
     data = dict(row.data)
     data["key"] = data.pop("id")
@@ -117,9 +125,7 @@ def list_rules(args):
 @blp.doc(security=STAFF)
 def create_rule(args):
     """Add a rule to the owner's draft (made from the active set if there is none)."""
-    actor = require_staff()
-    agency = _owner(actor, args.get("agency"))
-    _may_manage(actor, agency)
+    actor, agency = _managed_owner(args.get("agency"))
     draft = rulesets.draft_for(agency, actor, utcnow())
     row = rulesets.add_rule(draft, _rule_data(args), args.get("position"))
     db.session.commit()
@@ -153,9 +159,7 @@ def delete_rule(rule_id):
 @blp.doc(security=STAFF)
 def set_abbreviations(args):
     """Replace the draft's admin-added SMS abbreviations (on top of the shipped dictionary)."""
-    actor = require_staff()
-    agency = _owner(actor, args.get("agency"))
-    _may_manage(actor, agency)
+    actor, agency = _managed_owner(args.get("agency"))
     abbreviations = rulesets.check_abbreviations(args["abbreviations"])
     draft = rulesets.draft_for(agency, actor, utcnow())
     draft.abbreviations = abbreviations
@@ -169,9 +173,7 @@ def set_abbreviations(args):
 @blp.doc(security=STAFF)
 def activate(args):
     """Make the owner's draft its active rule set; routing uses it from the next report on."""
-    actor = require_staff()
-    agency = _owner(actor, args.get("agency"))
-    _may_manage(actor, agency)
+    actor, agency = _managed_owner(args.get("agency"))
     active = rulesets.activate(agency, actor, utcnow())
     db.session.commit()
     return _set_view(active)
@@ -183,9 +185,7 @@ def activate(args):
 @blp.doc(security=STAFF)
 def discard_draft(args):
     """Throw the owner's draft away; the active set stays as it is."""
-    actor = require_staff()
-    agency = _owner(actor, args.get("agency"))
-    _may_manage(actor, agency)
+    actor, agency = _managed_owner(args.get("agency"))
     rulesets.discard_draft(agency)
     db.session.commit()
 
@@ -211,9 +211,7 @@ def export_rules(args):
 def import_rules(args):
     """Load a YAML or CSV file (the request body) into the owner's draft, replacing its rules
     (`mode=append` adds them). Any bad row refuses the whole file, each error with its row."""
-    actor = require_staff()
-    agency = _owner(actor, args.get("agency"))
-    _may_manage(actor, agency)
+    actor, agency = _managed_owner(args.get("agency"))
     fmt = args.get("format") or _format_of(request.mimetype)
     if fmt is None:
         raise InvalidInput("rules_format", choices=", ".join(rulesets.FORMATS))
@@ -272,7 +270,5 @@ def test_rules(args):
 @blp.doc(security=STAFF)
 def backtest(args):
     """The owner's draft against its latest `limit` reports: those it would route differently."""
-    actor = require_staff()
-    agency = _owner(actor, args.get("agency"))
-    _may_manage(actor, agency)
+    actor, agency = _managed_owner(args.get("agency"))
     return routing.backtest(agency, args["limit"], access.staff_scope(actor))
