@@ -131,6 +131,21 @@ def token(client, demo):
 
 
 @pytest.fixture
+def cli(app, monkeypatch):
+    """Run `lapor ...` against this test run's database and Redis."""
+    from click.testing import CliRunner
+
+    from lapor.cli import main
+
+    settings = app.config["LAPOR"]
+    monkeypatch.setenv("DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("REDIS_URL", settings.redis_url)
+    monkeypatch.setenv("LAPOR_DATA_DIR", str(settings.data_dir))
+    runner = CliRunner()
+    return lambda *args: runner.invoke(main, list(args), catch_exceptions=False)
+
+
+@pytest.fixture
 def run_worker(app):
     """Work the queue until it is empty, as a real RQ worker does."""
     from workers.worker import work

@@ -3,23 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from click.testing import CliRunner
 from sqlalchemy import select
 
-from lapor.cli import main
 from lapor.extensions import db
 from lapor.models import User
-
-
-@pytest.fixture
-def cli(app, monkeypatch):
-    """Run `lapor ...` against this test run's database and Redis."""
-    settings = app.config["LAPOR"]
-    monkeypatch.setenv("DATABASE_URL", settings.database_url)
-    monkeypatch.setenv("REDIS_URL", settings.redis_url)
-    monkeypatch.setenv("LAPOR_DATA_DIR", str(settings.data_dir))
-    runner = CliRunner()
-    return lambda *args: runner.invoke(main, list(args), catch_exceptions=False)
 
 
 @pytest.mark.parametrize(

@@ -8,10 +8,8 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
-from click.testing import CliRunner
 from sqlalchemy import func, select
 
-from lapor.cli import main
 from lapor.clock import utcnow
 from lapor.extensions import db
 from lapor.models import REPORT_TYPES, Category, Report
@@ -405,17 +403,6 @@ def test_open311_needs_no_csrf_token(settings, schemas, api_key):
     guarded = create_app(settings, TESTING=True)  # CSRF on, as in production
     assert guarded.config.get("WTF_CSRF_ENABLED", True)
     created(guarded.test_client(), schemas, api_key)
-
-
-@pytest.fixture
-def cli(app, monkeypatch):
-    """Run `lapor ...` against this test run's database and Redis."""
-    settings = app.config["LAPOR"]
-    monkeypatch.setenv("DATABASE_URL", settings.database_url)
-    monkeypatch.setenv("REDIS_URL", settings.redis_url)
-    monkeypatch.setenv("LAPOR_DATA_DIR", str(settings.data_dir))
-    runner = CliRunner()
-    return lambda *args: runner.invoke(main, list(args), catch_exceptions=False)
 
 
 def test_apikeys_create_prints_a_key_that_posts_until_revoked(cli, client, schemas, demo):
