@@ -17,7 +17,15 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 
 from lapor.extensions import db
-from lapor.models import ARCHIVE_REASONS, Agency, Escalation, Report, ReportEvent, is_within, watched_ids
+from lapor.models import (
+    ARCHIVE_REASONS,
+    Agency,
+    Escalation,
+    Report,
+    ReportEvent,
+    is_within,
+    watched_ids,
+)
 from lapor.notify import audience_for
 from lapor.queue import add_work
 from lapor.sla.adapter import calendar_for, refresh_deadlines

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-
 from lapor import workflow
 from lapor.extensions import db
 from lapor.models import Report

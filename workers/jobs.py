@@ -16,8 +16,8 @@ from sqlalchemy import select
 from lapor.channels.kannel import send_sms
 from lapor.clock import utcnow
 from lapor.extensions import db
-from lapor.models import OutboxItem
 from lapor.mailer import send_email
+from lapor.models import OutboxItem
 from lapor.notify import notify
 from lapor.queue import NotYet, enqueue_outbox_at
 from lapor.queue import relay_outbox as _relay

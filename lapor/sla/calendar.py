@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from functools import lru_cache
+from functools import cache
 from types import MappingProxyType
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -29,7 +29,7 @@ _MAX_IDLE_DAYS = 3 * 366
 _HOURS_RE = re.compile(r"\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _holidays_in(year: int) -> Mapping[date, str]:
     """National holidays and cuti bersama of one year, built on first use."""
     # language="id" pins the names; otherwise the library follows $LANG.
