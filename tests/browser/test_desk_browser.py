@@ -104,6 +104,7 @@ def citizen_submits(screens, page, title: str, agency: str = "") -> str:
 
 def test_from_citizen_to_reprimand(browser, server, app, demo, run_worker, tmp_path):
     screens = Screens(browser, server, tmp_path)
+    expect = pytest.importorskip("playwright.sync_api").expect
 
     # A citizen reports twice: once without an agency (triage), once to the regency.
     citizen = screens.person({"width": 390, "height": 844})
@@ -133,7 +134,8 @@ def test_from_citizen_to_reprimand(browser, server, app, demo, run_worker, tmp_p
     assert triaged in admin.inner_text("#inbox-results") and direct in admin.inner_text("#inbox-results")
     screens.shot(admin, "03-inbox")
     admin.fill("#q", "lampu")
-    admin.wait_for_function(f"!document.querySelector('#inbox-results').innerText.includes('{triaged}')")
+    # Locator assertions and evaluate(), not wait_for_function: the page's CSP forbids eval.
+    expect(admin.locator("#inbox-results")).not_to_contain_text(triaged)
     assert direct in admin.inner_text("#inbox-results") and "q=lampu" in admin.url
     admin.click(f"a.tid:text('{direct}')")
     admin.wait_for_url(re.compile(direct))
@@ -159,7 +161,12 @@ def test_from_citizen_to_reprimand(browser, server, app, demo, run_worker, tmp_p
     coordinator = screens.person()
     screens.sign_in(coordinator, "banten", demo["banten"])
     screens.open(coordinator, "/staff/pemantauan/")
-    coordinator.wait_for_function("window.Chart && Chart.getChart('chart-weekly') && Chart.getChart('chart-overdue')")
+    charts = "() => !!(window.Chart && Chart.getChart('chart-weekly') && Chart.getChart('chart-overdue'))"
+    for _ in range(100):
+        if coordinator.evaluate(charts):
+            break
+        coordinator.wait_for_timeout(100)
+    assert coordinator.evaluate(charts), "the dashboard's charts were not drawn"
     assert direct in coordinator.inner_text("#terlambat")
     screens.shot(coordinator, "06-dashboard")
     coordinator.click(f"#terlambat a[href*='{direct}#aksi-escalate']")
