@@ -8,6 +8,7 @@ from flask import Flask
 from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from lapor.api.parsing import JSONProvider
 from lapor.config import Settings
 from lapor.extensions import api, csrf, db, redis_ext
 from lapor.queue import enqueue_after_commit
@@ -19,6 +20,7 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     settings = settings or Settings.from_env()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     app = Flask(__name__)
+    app.json = JSONProvider(app)
     app.config.update(
         LAPOR=settings,
         SECRET_KEY=settings.secret_key,

@@ -1,7 +1,6 @@
 """POST /api/v1/auth/token."""
 
-from flask_smorest import Blueprint
-
+from lapor.api.parsing import Blueprint
 from lapor.api.schemas import TokenIn, TokenOut
 from lapor.auth import Unauthorised, authenticate, issue_token
 

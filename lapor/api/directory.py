@@ -1,8 +1,8 @@
 """Public lists for clients' pickers: agencies and categories."""
 
-from flask_smorest import Blueprint
 from sqlalchemy import select
 
+from lapor.api.parsing import Blueprint
 from lapor.api.schemas import AgencyOut, CategoryOut
 from lapor.extensions import db
 from lapor.models import Agency, Category

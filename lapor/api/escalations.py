@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from lapor import access, workflow
+from lapor.api.parsing import Blueprint
 from lapor.auth import require_staff
 from lapor.clock import utcnow
 from lapor.extensions import db

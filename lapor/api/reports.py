@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask import request, url_for
-from flask_smorest import Blueprint
 from sqlalchemy import func, select
 
 from lapor import access, workflow
+from lapor.api.parsing import Blueprint
 from lapor.api.schemas import (
     AgencyTarget,
     ArchiveIn,

@@ -10,9 +10,9 @@ and reach routing when the draft is activated.
 from __future__ import annotations
 
 from flask import Response, request
-from flask_smorest import Blueprint
 
 from lapor import access, routing, rulesets
+from lapor.api.parsing import Blueprint
 from lapor.api.rules_schemas import (
     AbbreviationsIn,
     BacktestIn,

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
 from lapor.access import watchable_agency_ids
+from lapor.api.parsing import Blueprint
 from lapor.auth import require_staff
 from lapor.clock import utcnow
 from lapor.extensions import db

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
-from sqlalchemy import select
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from sqlalchemy import select
+
+from lapor.api.parsing import Blueprint
 from lapor.auth import require_staff
 from lapor.clock import utcnow
 from lapor.extensions import db
