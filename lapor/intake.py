@@ -43,8 +43,20 @@ def receive(new: NewReport, now: datetime, category_code: str | None = None) -> 
     report, token = workflow.submit(new, now)
     db.session.flush()
     add_work("route_report", {"report_id": report.id}, now)
-    db.session.commit()  # the routing work is queued as this commits
+    _commit_keeping_loaded()  # the routing work is queued as this commits
     return report, token
+
+
+def _commit_keeping_loaded() -> None:
+    """Commit without expiring the objects just written, so the answer is built from them
+    rather than read back: nothing else can have changed a report that did not exist."""
+    session = db.session()
+    expire = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expire
 
 
 def find_by_channel_ref(channel_ref: str) -> Report | None:
