@@ -137,7 +137,7 @@ def sla() -> None:
 @click.option("--timezone", default=None, help="e.g. Asia/Makassar (national calendar in that zone)")
 def sla_due(received: str, working_days: float, agency_code: str | None, timezone: str | None) -> None:
     """Print when N working days since `received` have passed."""
-    from lapor.sla.calendar import WorkCalendar
+    from lapor.sla.adapter import calendar_for_due
 
     try:
         start = datetime.fromisoformat(received)
@@ -152,16 +152,15 @@ def sla_due(received: str, working_days: float, agency_code: str | None, timezon
 
         from lapor.extensions import db as database
         from lapor.models import Agency
-        from lapor.sla.adapter import calendar_for
 
         with _app().app_context():
             agency = database.session.scalars(select(Agency).where(Agency.code == agency_code.upper())).first()
             if agency is None:
                 raise click.BadParameter(f"unknown agency {agency_code}", param_hint="--agency")
-            calendar = calendar_for(agency)
+            calendar = calendar_for_due(agency, None)
     else:
         try:
-            calendar = WorkCalendar(timezone=timezone or "Asia/Jakarta")
+            calendar = calendar_for_due(None, timezone)
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--timezone") from exc
     try:

@@ -21,12 +21,13 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from lapor.extensions import db
+from lapor.intake import find_agency
 from lapor.models import Agency, Category, RuleRow, RuleSet, SlaPolicy, subtree_ids
 from lapor.rules import transfer
 from lapor.rules.model import RuleError, rule_from_dict, rule_to_dict
 from lapor.rules.normalise import Normaliser, default_abbreviations
 from lapor.rules.store import compile_set, find_set, owner_label, remember, slot
-from lapor.workflow import Actor, InvalidInput, NotFound, StateConflict
+from lapor.workflow import Actor, InvalidInput, NotAllowed, NotFound, StateConflict
 
 FORMATS = ("yaml", "csv")
 _KEY_MAX, _NAME_MAX = 64, 200
@@ -54,6 +55,41 @@ def lock_draft(row: RuleRow) -> None:
                               populate_existing=True)
     if rule_set.status != "draft":
         raise StateConflict("rules_not_draft")
+
+
+def owner_for(actor: Actor, code: str | None) -> Agency | None:
+    """The rule set owner a staff member names (an agency admin's own agency by default;
+    None is the national set)."""
+    if code:
+        return find_agency(code)
+    if actor.who == "agency_admin" and actor.agency_id is not None:
+        return db.session.get(Agency, actor.agency_id)
+    return None
+
+
+def check_may_manage(actor: Actor, agency: Agency | None) -> None:
+    """Raise unless ``actor`` may change ``agency``'s rules (sysadmins: every set)."""
+    if actor.who == "sysadmin":
+        return
+    if actor.who == "agency_admin" and agency is not None and agency.id == actor.agency_id:
+        return
+    raise NotAllowed("rules_not_yours", owner=owner_label(agency))
+
+
+def draft_rule(actor: Actor, rule_id: int) -> RuleRow:
+    """A rule of a draft that ``actor`` may change, locked for the change."""
+    row = find_rule(rule_id)
+    check_may_manage(actor, row.rule_set.agency)
+    lock_draft(row)
+    return row
+
+
+def rule_data(args: Mapping[str, Any]) -> dict[str, Any]:
+    """The engine's dict form of a request's rule (its ``key`` is the rule's ``id``)."""
+    data = {k: v for k, v in args.items() if k not in ("agency", "position", "key")}
+    if args.get("key"):
+        data["id"] = args["key"]
+    return data
 
 
 def draft_for(agency: Agency | None, actor: Actor, now: datetime) -> RuleSet:

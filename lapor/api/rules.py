@@ -36,7 +36,7 @@ from lapor.i18n import gettext
 from lapor.intake import find_agency
 from lapor.models import Agency, RuleRow, RuleSet
 from lapor.rules import store
-from lapor.workflow import Actor, InvalidInput, NotAllowed, StateConflict
+from lapor.workflow import Actor, InvalidInput, StateConflict
 
 blp = Blueprint("rules", __name__, description="Keyword routing rules")
 STAFF = [{"bearer": []}]
@@ -50,27 +50,11 @@ def _invalid_rules(exc: rulesets.InvalidRules):
     return error_response(exc.status, exc.code, message, errors=exc.errors)
 
 
-def _owner(actor: Actor, code: str | None) -> Agency | None:
-    if code:
-        return find_agency(code)
-    if actor.who == "agency_admin" and actor.agency_id is not None:
-        return db.session.get(Agency, actor.agency_id)
-    return None
-
-
-def _may_manage(actor: Actor, agency: Agency | None) -> None:
-    if actor.who == "sysadmin":
-        return
-    if actor.who == "agency_admin" and agency is not None and agency.id == actor.agency_id:
-        return
-    raise NotAllowed("rules_not_yours", owner=store.owner_label(agency))
-
-
 def _managed_owner(code: str | None) -> tuple[Actor, Agency | None]:
     """The signed-in staff member and the rule set owner they ask to change, if they may."""
     actor = require_staff()
-    agency = _owner(actor, code)
-    _may_manage(actor, agency)
+    agency = rulesets.owner_for(actor, code)
+    rulesets.check_may_manage(actor, agency)
     return actor, agency
 
 
@@ -92,28 +76,13 @@ def _set_view(rule_set: RuleSet | None) -> dict | None:
     }
 
 
-def _rule_data(args: dict) -> dict:
-    """The engine's dict form of the request's rule (``key`` is the rule's ``id``)."""
-    data = {k: v for k, v in args.items() if k not in ("agency", "position", "key")}
-    if args.get("key"):
-        data["id"] = args["key"]
-    return data
-
-
-def _draft_row(actor: Actor, rule_id: int) -> RuleRow:
-    row = rulesets.find_rule(rule_id)
-    _may_manage(actor, row.rule_set.agency)
-    rulesets.lock_draft(row)
-    return row
-
-
 @blp.route("/rules", methods=["GET"])
 @blp.arguments(OwnerIn, location="query")
 @blp.response(200, SetsOut)
 @blp.doc(security=STAFF)
 def list_rules(args):
     """An owner's active rule set and its draft (the national set without `agency`)."""
-    agency = _owner(require_staff(), args.get("agency"))
+    agency = rulesets.owner_for(require_staff(), args.get("agency"))
     return {"owner": store.owner_label(agency),
             "active": _set_view(store.find_set(agency, "active")),
             "draft": _set_view(store.find_set(agency, "draft"))}
@@ -127,7 +96,7 @@ def create_rule(args):
     """Add a rule to the owner's draft (made from the active set if there is none)."""
     actor, agency = _managed_owner(args.get("agency"))
     draft = rulesets.draft_for(agency, actor, utcnow())
-    row = rulesets.add_rule(draft, _rule_data(args), args.get("position"))
+    row = rulesets.add_rule(draft, rulesets.rule_data(args), args.get("position"))
     db.session.commit()
     return _rule_view(row)
 
@@ -138,8 +107,8 @@ def create_rule(args):
 @blp.doc(security=STAFF)
 def update_rule(args, rule_id):
     """Replace a rule of a draft, and move it with `position`."""
-    row = _draft_row(require_staff(), rule_id)
-    row = rulesets.update_rule(row, _rule_data(args), args.get("position"))
+    row = rulesets.draft_rule(require_staff(), rule_id)
+    row = rulesets.update_rule(row, rulesets.rule_data(args), args.get("position"))
     db.session.commit()
     return _rule_view(row)
 
@@ -149,7 +118,7 @@ def update_rule(args, rule_id):
 @blp.doc(security=STAFF)
 def delete_rule(rule_id):
     """Remove a rule from a draft."""
-    rulesets.delete_rule(_draft_row(require_staff(), rule_id))
+    rulesets.delete_rule(rulesets.draft_rule(require_staff(), rule_id))
     db.session.commit()
 
 
@@ -195,7 +164,7 @@ def discard_draft(args):
 @blp.doc(security=STAFF, responses={"200": {"description": "the rule set as YAML or CSV"}})
 def export_rules(args):
     """The owner's active set (or draft, `set=draft`) as a YAML document or a CSV sheet."""
-    agency = _owner(require_staff(), args.get("agency"))
+    agency = rulesets.owner_for(require_staff(), args.get("agency"))
     fmt = args["format"]
     text, version = rulesets.export_rules(agency, args["set"], fmt)
     name = f"rules-{store.owner_label(agency).lower()}-v{version}.{fmt}"

@@ -14,8 +14,7 @@ from lapor.extensions import db
 from lapor.intake import find_agency
 from lapor.models import DAY_KINDS, CalendarDay, SlaPolicy
 from lapor.queue import add_work
-from lapor.sla.adapter import calendar_for
-from lapor.sla.calendar import WorkCalendar
+from lapor.sla.adapter import calendar_for_due
 from lapor.workflow import Actor, NotAllowed, NotFound, StateConflict
 
 blp = Blueprint("sla", __name__, description="Working calendars and SLA policies")
@@ -190,7 +189,6 @@ def due(args):
     """When N working days since a receipt have passed, in an agency's calendar or a zone's."""
     require_staff()
     agency = find_agency(args.get("agency"))
-    calendar = (calendar_for(agency) if agency
-                else WorkCalendar(timezone=args.get("timezone") or "Asia/Jakarta"))
+    calendar = calendar_for_due(agency, args.get("timezone"))
     return {"due": calendar.add_working_days(args["received"], args["working_days"]),
             "timezone": calendar.timezone}

@@ -28,6 +28,15 @@ def calendar_for(agency: Agency | None) -> WorkCalendar:
     return cache[key]
 
 
+def calendar_for_due(agency: Agency | None, timezone: str | None) -> WorkCalendar:
+    """The calendar ``lapor sla due`` and ``GET /api/v1/sla/due`` count in: the agency's,
+    or else national days with default office hours in ``timezone`` (WIB by default).
+    Raises ValueError for an unknown zone."""
+    if agency is not None:
+        return calendar_for(agency)
+    return WorkCalendar(timezone=timezone or NATIONAL_TIMEZONE)
+
+
 def _build_calendar(agency: Agency | None) -> WorkCalendar:
     owners = [None]
     node = agency

@@ -13,7 +13,6 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from lapor import access, routing, rulesets
-from lapor.api.rules import _draft_row, _may_manage, _owner, _rule_data
 from lapor.api.rules_schemas import ImportArgs, RuleFields, TestIn
 from lapor.clock import utcnow
 from lapor.extensions import db
@@ -59,7 +58,7 @@ def index(user):
 @bp.get(RULE)
 @manage
 def edit(user, rule_id):
-    row = _draft_row(Actor.staff(user), rule_id)  # 404, 403, or 409 for an active set's rule
+    row = rulesets.draft_rule(Actor.staff(user), rule_id)  # 404, 403, or 409 for an active set's rule
     db.session.rollback()  # a page only reads: let go of the draft's lock
     return render(user, row.rule_set.agency, editing=row, form=_form_of(row.data))
 
@@ -76,14 +75,14 @@ def create(user):
 @bp.post(RULE)
 @manage
 def update(user, rule_id):
-    row = _draft_row(Actor.staff(user), rule_id)
+    row = rulesets.draft_rule(Actor.staff(user), rule_id)
     return _save(user, row.rule_set.agency, row, lambda data: rulesets.update_rule(row, data))
 
 
 @bp.post(RULE + "/hapus")
 @manage
 def delete(user, rule_id):
-    row = _draft_row(Actor.staff(user), rule_id)
+    row = rulesets.draft_rule(Actor.staff(user), rule_id)
     agency, key = row.rule_set.agency, row.key
     rulesets.delete_rule(row)
     db.session.commit()
@@ -200,10 +199,10 @@ def _chosen(actor: Actor, values) -> Agency | None:
     """The owner asked for (the admin's own agency, or the national set, without one), if the
     actor may manage it: 403 otherwise, 404 for an agency that does not exist."""
     try:
-        agency = _owner(actor, (values.get("agency") or "").strip())
+        agency = rulesets.owner_for(actor, (values.get("agency") or "").strip())
     except InvalidInput as exc:
         raise NotFound(exc.code, **exc.params) from None
-    _may_manage(actor, agency)
+    rulesets.check_may_manage(actor, agency)
     return agency
 
 
@@ -244,7 +243,7 @@ def _read_rule(form) -> tuple[dict, dict[str, list[str]]]:
     for name, messages in errors.items():  # keywords_any_0 → any, actions_category → category
         name = re.sub(r"^(keywords|filters|actions)_|_\d+$", "", name)
         by_field.setdefault(name, []).extend(messages)
-    return (_rule_data(args) if not errors else {}), by_field
+    return (rulesets.rule_data(args) if not errors else {}), by_field
 
 
 def _words(text: str) -> list[str]:
