@@ -153,3 +153,37 @@ def test_oversized_sms_text_is_taken_whole_or_refused_never_a_500(client, demo, 
         with app.app_context():
             stored = db.session.scalars(select(Report.body)).one()
         assert stored.startswith("jalan rusak")
+
+
+def test_attachment_over_its_limit_is_an_inline_error_and_the_text_is_kept(client, demo, app):
+    from tests.test_attachments import tiny_png
+
+    limit = app.config["LAPOR"].max_attachment_bytes
+    big = (io.BytesIO(tiny_png() + b"\0" * limit), "besar.png")
+    response = client.post("/", data={**FORM, "attachments": [big]}, content_type="multipart/form-data")
+    assert response.status_code == 422
+    page = text(response)
+    assert "besar.png" in page and "5 MB" in page
+    assert f'value="{FORM["title"]}"' in page and FORM["body"] in page
+    assert count_reports(app) == 0
+
+
+def test_html_in_a_report_is_shown_escaped_to_staff_and_to_311_clients(client, demo, token, run_worker):
+    from xml.etree import ElementTree
+
+    from tests.test_web_staff import sign_in
+
+    attack = '<script>alert(1)</script><img src=x onerror="alert(2)">'
+    created = client.post(API, json={**REPORT, "title": f"Jalan {attack}", "body": f"Isi {attack}"}).get_json()
+    tid = created["tracking_id"]
+    run_worker()
+    sign_in(client, demo, "tangkab")
+    for path in ("/staff/", f"/staff/laporan/{tid}", "/"):
+        page = text(client.get(path))
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page, path
+        assert attack not in page and "<img src=x" not in page, path
+    xml = client.get(f"{BASE}/requests/{tid}.xml").data
+    description = ElementTree.fromstring(xml).find("request/description").text
+    assert attack in description  # carried as text, never as markup
+    assert b"<script>" not in xml
+    assert client.get(f"{BASE}/requests/{tid}.json").get_json()[0]["description"].endswith(attack)
