@@ -28,6 +28,45 @@ def own_redis(tmp_path):
     server.stop()
 
 
+def kill_worker_in_a_job(app, tmp_path, blocker, job_id: str | None = None, settle: float = 0) -> None:
+    """Start ``lapor worker``, wait until it is inside a job (``job_id``, or any), SIGKILL it,
+    then release ``blocker``, the connection whose lock held the job up."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from rq import Queue
+
+    from lapor.extensions import redis_ext
+
+    settings = app.config["LAPOR"]
+    env = dict(os.environ, DATABASE_URL=settings.database_url, REDIS_URL=settings.redis_url,
+               LAPOR_DATA_DIR=str(tmp_path), LAPOR_QUEUE=settings.queue_name)
+    worker = subprocess.Popen([sys.executable, "-m", "lapor.cli", "worker"], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        with app.app_context():
+            registry = Queue(settings.queue_name, connection=redis_ext.client()).started_job_registry
+
+            def started() -> bool:
+                ids = registry.get_job_ids()
+                return job_id in ids if job_id else bool(ids)
+
+            deadline = time.monotonic() + 30
+            while not started() and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert started(), "the worker never started the job"
+            time.sleep(settle)
+        os.kill(worker.pid, signal.SIGKILL)
+        worker.wait(10)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+        blocker.rollback()
+        blocker.close()
+
+
 def test_redis_stopped_mid_burst_loses_nothing_and_routes_everything_once(app, demo, own_redis):
     from workers.worker import work
 
@@ -76,10 +115,6 @@ def test_database_unreachable_is_a_503_with_retry_after_not_a_500(app):
 
 def test_worker_killed_mid_routing_is_recovered_and_routes_once(app, demo, tmp_path):
     """The worker dies (SIGKILL) while its routing job waits on the database; nothing is lost."""
-    import os
-    import signal
-    import subprocess
-    import sys
     import time
 
     from rq import Queue
@@ -97,27 +132,11 @@ def test_worker_killed_mid_routing_is_recovered_and_routes_once(app, demo, tmp_p
     blocker.execute(text("BEGIN IMMEDIATE") if sqlite else text("SELECT 1"))
     if not sqlite:
         blocker.execute(text("SELECT id FROM outbox FOR UPDATE"))
-    env = dict(os.environ, DATABASE_URL=settings.database_url, REDIS_URL=settings.redis_url,
-               LAPOR_DATA_DIR=str(tmp_path), LAPOR_QUEUE=settings.queue_name)
-    worker = subprocess.Popen([sys.executable, "-m", "lapor.cli", "worker"], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        with app.app_context():
-            queue = Queue(settings.queue_name, connection=redis_ext.client())
-            deadline = time.monotonic() + 30
-            while not queue.started_job_registry.get_job_ids() and time.monotonic() < deadline:
-                time.sleep(0.1)
-            assert queue.started_job_registry.get_job_ids(), "the worker never started the job"
-        os.kill(worker.pid, signal.SIGKILL)
-        worker.wait(10)
-    finally:
-        if worker.poll() is None:
-            worker.kill()
-        blocker.rollback()
-        blocker.close()
+    kill_worker_in_a_job(app, tmp_path, blocker)
 
     with app.app_context():
         # Later: the dead worker's heartbeat has lapsed; the relay hands the job back.
+        queue = Queue(settings.queue_name, connection=redis_ext.client())
         queue.started_job_registry.cleanup(timestamp=time.time() + 3600)
         relay_outbox(utcnow())
     time.sleep(6)  # RQ retries the abandoned job after its first backoff interval (5 s)
@@ -238,10 +257,6 @@ def test_schedulers_killed_or_doubled_miss_and_repeat_no_escalation(app, demo, t
 
 def test_worker_killed_mid_escalation_escalates_exactly_once_later(app, demo, tmp_path):
     """The sweeper dies (SIGKILL) while writing an intervention; the next sweep takes the step once."""
-    import signal
-    import subprocess
-    import sys
-    import time
     from datetime import timedelta
 
     from rq import Queue
@@ -261,26 +276,10 @@ def test_worker_killed_mid_escalation_escalates_exactly_once_later(app, demo, tm
         blocker.execute(text("BEGIN IMMEDIATE"))  # every writer waits
     else:
         blocker.execute(text("LOCK TABLE escalation IN EXCLUSIVE MODE"))  # escalations wait
-    env = dict(os.environ, DATABASE_URL=settings.database_url, REDIS_URL=settings.redis_url,
-               LAPOR_DATA_DIR=str(tmp_path), LAPOR_QUEUE=settings.queue_name)
-    worker = subprocess.Popen([sys.executable, "-m", "lapor.cli", "worker"], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        with app.app_context():
-            queue = Queue(settings.queue_name, connection=redis_ext.client())
-            queue.enqueue("workers.jobs.sweep_deadlines", job_id="sweep-under-test")
-            deadline = time.monotonic() + 30
-            while "sweep-under-test" not in queue.started_job_registry.get_job_ids() \
-                    and time.monotonic() < deadline:
-                time.sleep(0.1)
-            time.sleep(1)  # inside the job, waiting on the lock
-        os.kill(worker.pid, signal.SIGKILL)
-        worker.wait(10)
-    finally:
-        if worker.poll() is None:
-            worker.kill()
-        blocker.rollback()
-        blocker.close()
+    with app.app_context():
+        Queue(settings.queue_name, connection=redis_ext.client()).enqueue(
+            "workers.jobs.sweep_deadlines", job_id="sweep-under-test")
+    kill_worker_in_a_job(app, tmp_path, blocker, "sweep-under-test", settle=1)  # waiting on the lock
 
     with app.app_context():
         assert db.session.scalars(select(Escalation).where(Escalation.report_id == report_id)).all() == []
