@@ -6,7 +6,8 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from lapor import workflow
+from lapor import ratelimit, workflow
+from lapor.channels.sms import normalise_phone
 from lapor.extensions import db
 from lapor.models import Agency, Category, Report
 from lapor.queue import add_work
@@ -32,7 +33,10 @@ def find_category(code: str | None) -> Category | None:
 
 
 def receive(new: NewReport, now: datetime, category_code: str | None = None) -> tuple[Report, str]:
-    """Store a report and its routing work in one transaction, then hand the work to the queue."""
+    """Store a report and its routing work in one transaction, then hand the work to the queue.
+
+    Raises ``ratelimit.TooManyReports`` when the reporter's number has sent too many."""
+    ratelimit.count_report_from(phone_key(new.reporter_phone))
     if category_code:
         category = find_category(category_code)
         new.category_id = category.id
@@ -57,6 +61,14 @@ def _commit_keeping_loaded() -> None:
         session.commit()
     finally:
         session.expire_on_commit = expire
+
+
+def phone_key(raw: str | None) -> str | None:
+    """One spelling per number (``0812...``, ``+62 812...``, ``62812...``): E.164 for mobiles,
+    the bare digits otherwise."""
+    if not raw:
+        return None
+    return normalise_phone(raw) or "".join(c for c in raw if c.isdigit()) or None
 
 
 def find_by_channel_ref(channel_ref: str) -> Report | None:

@@ -1,14 +1,27 @@
 """Rate limits on public intake and on sign-in (flask-limiter, counted in Redis).
 
-Limits are chosen per endpoint when a request arrives, so the blueprints
-stay free of limiter decorators; every other request is exempt.
+Per address: limits are chosen per endpoint when a request arrives, so the
+blueprints stay free of limiter decorators; every other request is exempt.
+Per phone number: intake counts every new report by its reporter's number,
+whatever the channel (web, API, Open311, SMS), in the same storage.
 """
 
 from __future__ import annotations
 
+import logging
+
 from flask import current_app, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from limits import parse_many
+from limits.errors import StorageError
+from limits.storage import storage_from_string
+from limits.strategies import FixedWindowRateLimiter
+from redis.exceptions import RedisError
+
+from lapor.workflow import WorkflowError
+
+log = logging.getLogger(__name__)
 
 # Endpoint (POST only) -> which limit applies.
 LIMITED = {
@@ -19,7 +32,19 @@ LIMITED = {
     "auth.token": "login",
 }
 # Carrier-grade NAT puts many citizens behind one address: intake limits stay generous.
-DEFAULTS = {"intake": "30 per minute;300 per hour", "login": "10 per minute;50 per hour"}
+DEFAULTS = {"intake": "30 per minute;300 per hour", "login": "10 per minute;50 per hour",
+            "phone": "5 per minute;30 per hour;100 per day",
+            # An SMS past the phone limit is told so once an hour, not at every message.
+            "phone_refusal": "1 per hour"}
+
+
+class TooManyReports(WorkflowError):
+    """This phone number has sent as many reports as it may for now."""
+
+    status = 429
+
+    def __init__(self):
+        super().__init__("too_many_reports")
 
 
 def _limit_for_request() -> str:
@@ -50,3 +75,24 @@ limiter = Limiter(
     headers_enabled=True,
     key_prefix="lapor-rate",
 )
+
+
+def init_phone_limits(app) -> None:
+    """Give ``app`` its own counter of reports per phone number, in the limiter's storage."""
+    storage = storage_from_string(app.config["RATELIMIT_STORAGE_URI"])
+    app.extensions["lapor-phone-limits"] = FixedWindowRateLimiter(storage)
+
+
+def count_report_from(phone: str | None, kind: str = "phone") -> None:
+    """Count one new report from ``phone`` (already normalised); raise TooManyReports past the
+    limit. With the storage down the report is let through: citizens are not refused for it."""
+    if not phone or not current_app.config.get("RATELIMIT_ENABLED", True):
+        return
+    counter = current_app.extensions["lapor-phone-limits"]
+    items = parse_many(current_app.config.get(f"LAPOR_RATE_{kind.upper()}", DEFAULTS[kind]))
+    try:
+        for item in items:
+            if not counter.hit(item, kind, phone):
+                raise TooManyReports()
+    except (StorageError, RedisError, ConnectionError) as exc:
+        log.warning("rate limit storage unavailable, report from a phone not counted: %s", exc)

@@ -100,6 +100,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "error.method_not_allowed": ("Metode tidak diizinkan.", "Method not allowed."),
     "error.too_many_requests": ("Terlalu banyak permintaan; coba lagi sebentar lagi.",
                                 "Too many requests; please try again shortly."),
+    "error.too_many_reports": ("Terlalu banyak laporan dari nomor telepon ini; coba lagi nanti.",
+                               "Too many reports from this phone number; please try again later."),
     "error.too_large": ("Data yang dikirim terlalu besar.", "The request is too large."),
     "error.unavailable": ("Layanan sedang tidak tersedia; coba lagi sebentar lagi.",
                           "The service is unavailable; please try again shortly."),

@@ -37,3 +37,51 @@ def test_other_addresses_are_counted_apart(app, demo):
     first = client.post("/api/v1/reports", json=REPORT, environ_base={"REMOTE_ADDR": "10.0.0.1"})
     second = client.post("/api/v1/reports", json=REPORT, environ_base={"REMOTE_ADDR": "10.0.0.2"})
     assert (first.status_code, second.status_code) == (201, 201)
+
+
+def test_one_phone_number_is_limited_across_channels_and_spellings(app, demo):
+    from tests.test_web_citizen import FORM
+
+    client = _strict_app(app, LAPOR_RATE_PHONE="3 per minute").test_client()
+    spellings = ["081234567890", "+62 812-3456-7890", "6281234567890"]
+    codes = [client.post("/api/v1/reports", json={**REPORT, "reporter": {"phone": phone}},
+                         environ_base={"REMOTE_ADDR": f"10.0.0.{i}"}).status_code
+             for i, phone in enumerate(spellings)]
+    assert codes == [201, 201, 201]
+    refused = client.post("/api/v1/reports", json=REPORT, environ_base={"REMOTE_ADDR": "10.0.9.9"})
+    assert refused.status_code == 429
+    assert refused.get_json()["message"] == "Terlalu banyak laporan dari nomor telepon ini; coba lagi nanti."
+    form = client.post("/", data={**FORM, "reporter_phone": "0812 3456 7890"},
+                       environ_base={"REMOTE_ADDR": "10.0.9.8"})
+    assert form.status_code == 429
+    page = form.get_data(as_text=True)
+    assert "Terlalu banyak laporan dari nomor telepon ini" in page and FORM["body"] in page  # text kept
+    other = client.post("/api/v1/reports", json={**REPORT, "reporter": {"phone": "081399998888"}})
+    assert other.status_code == 201
+    anonymous = client.post("/api/v1/reports", json={**REPORT, "reporter": {}})
+    assert anonymous.status_code == 201  # no number, nothing to count
+
+
+def test_sms_past_the_phone_limit_is_told_once_and_then_dropped(app, demo):
+    import uuid
+    from urllib.parse import urlencode
+
+    from sqlalchemy import func, select
+
+    from lapor.extensions import db
+    from lapor.models import OutgoingMessage, Report
+
+    client = _strict_app(app, LAPOR_RATE_PHONE="2 per minute").test_client()
+
+    def sms(text):
+        params = {"from": "+6281234567890", "to": "1708", "text": text, "id": str(uuid.uuid4())}
+        return client.get("/channels/sms/kannel?" + urlencode(params)).get_data(as_text=True)
+
+    replies = [sms(f"TANGKAB jalan rusak nomor {i}") for i in range(4)]
+    assert "Nomor laporan" in replies[0] and "Nomor laporan" in replies[1]
+    assert replies[2].startswith("Terlalu banyak laporan dari nomor ini")
+    assert replies[3] == ""  # told once an hour, not at every message
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Report.id))) == 2
+        assert db.session.scalar(select(func.count(OutgoingMessage.id))) == 3
+    assert "tidak ditemukan" in sms("CEK ABCDEFGH")  # commands are not counted as reports

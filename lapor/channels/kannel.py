@@ -30,7 +30,7 @@ from rq import get_current_job
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from lapor import intake, workflow
+from lapor import intake, ratelimit, workflow
 from lapor.channels import Channel, register, sms
 from lapor.clock import utcnow
 from lapor.extensions import db
@@ -86,18 +86,29 @@ def inbound():
         return _text("'from' must be an Indonesian mobile number", 400)
     gateway_id = fields.get("id", "")
     ref = "sms:" + (gateway_id if _GATEWAY_ID.fullmatch(gateway_id) else _digest(fields))
-    return _text(answer(phone, fields["text"], ref, utcnow()).body)
+    reply = answer(phone, fields["text"], ref, utcnow())
+    return _text(reply.body if reply is not None else "")
 
 
-def answer(phone: str, text: str, ref: str, now: datetime) -> OutgoingMessage:
-    """Carry out one inbound SMS once, however often the gateway delivers it; return the reply."""
+def answer(phone: str, text: str, ref: str, now: datetime) -> OutgoingMessage | None:
+    """Carry out one inbound SMS once, however often the gateway delivers it; return the reply
+    (None when a number past its limit was already told so within the hour)."""
     done = _reply_to(ref)
     if done is not None:
         return done
     agencies = _agencies_by_keyword()
     command = sms.parse_sms(text, agencies)
     try:
-        report, body = _carry_out(command, phone, ref, agencies, now)
+        try:
+            report, body = _carry_out(command, phone, ref, agencies, now)
+        except ratelimit.TooManyReports:
+            db.session.rollback()
+            try:
+                ratelimit.count_report_from(phone, "phone_refusal")
+            except ratelimit.TooManyReports:
+                log.info("SMS from a number past its limit dropped (%s)", ref)
+                return None
+            report, body = None, sms.reply_too_many()
         reply = OutgoingMessage(channel="sms", recipient=phone, body=body, in_reply_to=ref,
                                 report_id=report.id if report else None, state="pending",
                                 attempts=0, created_at=now)

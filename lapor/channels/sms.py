@@ -159,6 +159,11 @@ def reply_status(tracking_id: str, state: str, agency: str | None, latest: str |
     return text
 
 
+def reply_too_many() -> str:
+    return ("Terlalu banyak laporan dari nomor ini; laporan terakhir Anda tidak dicatat. "
+            "Coba lagi nanti, atau tambah info ke laporan Anda: BALAS <nomor laporan> <pesan>.")
+
+
 def reply_not_found(tracking_id: str) -> str:
     # The same words for an unknown ID and for someone else's report: nothing leaks.
     return (f"Laporan {tracking_id} tidak ditemukan untuk nomor ini. "

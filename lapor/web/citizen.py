@@ -29,6 +29,7 @@ from lapor.clock import utcnow
 from lapor.extensions import db
 from lapor.i18n import gettext, translate_errors
 from lapor.intake import find_category, receive
+from lapor.ratelimit import TooManyReports
 from lapor.models import REPORT_TYPES, TIMEZONES, Agency, Category, Report
 from lapor.translations import MESSAGES
 from lapor.views import report_view
@@ -206,7 +207,11 @@ def take_report(render, channel: str = "web", agency: Agency | None = None):
         return render(request.form, exc.errors, 422, reattach=chosen)
     new.channel = channel
     new.requested_agency = agency or new.requested_agency
-    report, token = receive(new, now, category)
+    try:
+        report, token = receive(new, now, category)
+    except TooManyReports as exc:
+        chosen = any(upload.filename for upload in request.files.getlist("attachments"))
+        return render(request.form, {"reporter_phone": [gettext(f"error.{exc.code}")]}, 429, reattach=chosen)
     # The token exists nowhere else in clear: it rides in the signed session to the next page only.
     session["sent"] = {"tracking_id": report.tracking_id, "token": token}
     return redirect(url_for("citizen.sent", tracking_id=report.tracking_id), 303)
