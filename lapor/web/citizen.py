@@ -29,8 +29,8 @@ from lapor.clock import utcnow
 from lapor.extensions import db
 from lapor.i18n import gettext, translate_errors
 from lapor.intake import find_category, receive
-from lapor.ratelimit import TooManyReports
 from lapor.models import REPORT_TYPES, TIMEZONES, Agency, Category, Report
+from lapor.ratelimit import TooManyReports
 from lapor.translations import MESSAGES
 from lapor.views import report_view
 from lapor.workflow import CITIZEN, InvalidInput, WorkflowError

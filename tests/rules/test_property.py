@@ -113,7 +113,7 @@ def reference_match(rule_list, title, body, report_type, channel, owners):
             continue
         scoped = ["title", "body"] if rule.scope == "both" else [rule.scope]
 
-        def hits(words):
+        def hits(words, scoped=scoped):  # bound now; used in this iteration only
             out = set()
             for w in words:
                 key = keyword_tokens(w)
