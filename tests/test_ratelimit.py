@@ -85,3 +85,12 @@ def test_sms_past_the_phone_limit_is_told_once_and_then_dropped(app, demo):
         assert db.session.scalar(select(func.count(Report.id))) == 2
         assert db.session.scalar(select(func.count(OutgoingMessage.id))) == 3
     assert "tidak ditemukan" in sms("CEK ABCDEFGH")  # commands are not counted as reports
+
+
+def test_with_the_limit_storage_down_reports_from_a_phone_are_let_through(app, demo):
+    from tests.test_outbox import DEAD_REDIS
+
+    settings = replace(app.config["LAPOR"], redis_url=DEAD_REDIS)
+    down = create_app(settings, TESTING=True, WTF_CSRF_ENABLED=False, LAPOR_RATE_PHONE="1 per minute")
+    codes = [down.test_client().post("/api/v1/reports", json=REPORT).status_code for _ in range(3)]
+    assert codes == [201, 201, 201]
