@@ -12,7 +12,7 @@ from lapor.api.parsing import JSONProvider
 from lapor.config import Settings
 from lapor.extensions import api, csrf, db, redis_ext
 from lapor.queue import enqueue_after_commit
-from lapor.ratelimit import init_phone_limits, limiter, storage_uri
+from lapor.ratelimit import init_limits, storage_uri
 
 
 def create_app(settings: Settings | None = None, **overrides) -> Flask:
@@ -66,8 +66,7 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     csrf.init_app(app)
     redis_ext.init_app(app)
     api.init_app(app)
-    limiter.init_app(app)
-    init_phone_limits(app)
+    init_limits(app)
 
     from lapor import channels, errors, mailer
     from lapor.api import register as register_api

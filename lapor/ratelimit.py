@@ -64,21 +64,22 @@ def storage_uri(redis_url: str | None) -> str:
     return redis_url
 
 
-limiter = Limiter(
-    get_remote_address,
-    default_limits=[_limit_for_request],
-    default_limits_per_method=True,
-    default_limits_exempt_when=_exempt,
-    # If Redis is down, count in memory rather than refuse citizens' reports.
-    in_memory_fallback_enabled=True,
-    swallow_errors=True,
-    headers_enabled=True,
-    key_prefix="lapor-rate",
-)
-
-
-def init_phone_limits(app) -> None:
-    """Give ``app`` its own counter of reports per phone number, in the limiter's storage."""
+def init_limits(app) -> None:
+    """Rate limits for ``app``: a limiter of its own (flask-limiter keeps its storage on the
+    limiter, so a limiter shared by two apps would count in whichever was set up last), and
+    the counter of reports per phone number in the same storage."""
+    limiter = Limiter(
+        get_remote_address,
+        default_limits=[_limit_for_request],
+        default_limits_per_method=True,
+        default_limits_exempt_when=_exempt,
+        # If Redis is down, count in memory rather than refuse citizens' reports.
+        in_memory_fallback_enabled=True,
+        swallow_errors=True,
+        headers_enabled=True,
+        key_prefix="lapor-rate",
+    )
+    limiter.init_app(app)
     storage = storage_from_string(app.config["RATELIMIT_STORAGE_URI"])
     app.extensions["lapor-phone-limits"] = FixedWindowRateLimiter(storage)
 
