@@ -28,12 +28,28 @@ def own_redis(tmp_path):
     server.stop()
 
 
+def spawn(command: str, env: dict):
+    """``lapor <command>`` in a process group of its own: RQ's worker forks its scheduler, and
+    a SIGKILL to the worker alone would leave that child running after the test."""
+    import subprocess
+    import sys
+
+    return subprocess.Popen([sys.executable, "-m", "lapor.cli", command], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+
+
+def kill_group(process, sig) -> None:
+    """Signal ``process`` and every process it started."""
+    try:
+        os.killpg(process.pid, sig)
+    except ProcessLookupError:
+        pass
+
+
 def kill_worker_in_a_job(app, tmp_path, blocker, job_id: str | None = None, settle: float = 0) -> None:
     """Start ``lapor worker``, wait until it is inside a job (``job_id``, or any), SIGKILL it,
     then release ``blocker``, the connection whose lock held the job up."""
     import signal
-    import subprocess
-    import sys
     import time
 
     from rq import Queue
@@ -43,8 +59,7 @@ def kill_worker_in_a_job(app, tmp_path, blocker, job_id: str | None = None, sett
     settings = app.config["LAPOR"]
     env = dict(os.environ, DATABASE_URL=settings.database_url, REDIS_URL=settings.redis_url,
                LAPOR_DATA_DIR=str(tmp_path), LAPOR_QUEUE=settings.queue_name)
-    worker = subprocess.Popen([sys.executable, "-m", "lapor.cli", "worker"], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    worker = spawn("worker", env)
     try:
         with app.app_context():
             registry = Queue(settings.queue_name, connection=redis_ext.client()).started_job_registry
@@ -58,11 +73,10 @@ def kill_worker_in_a_job(app, tmp_path, blocker, job_id: str | None = None, sett
                 time.sleep(0.1)
             assert started(), "the worker never started the job"
             time.sleep(settle)
-        os.kill(worker.pid, signal.SIGKILL)
+        kill_group(worker, signal.SIGKILL)
         worker.wait(10)
     finally:
-        if worker.poll() is None:
-            worker.kill()
+        kill_group(worker, signal.SIGKILL)
         blocker.rollback()
         blocker.close()
 
@@ -118,6 +132,7 @@ def test_worker_killed_mid_routing_is_recovered_and_routes_once(app, demo, tmp_p
     import time
 
     from rq import Queue
+    from rq.scheduler import RQScheduler
     from sqlalchemy import create_engine, text
 
     from lapor.extensions import redis_ext
@@ -135,9 +150,11 @@ def test_worker_killed_mid_routing_is_recovered_and_routes_once(app, demo, tmp_p
     kill_worker_in_a_job(app, tmp_path, blocker)
 
     with app.app_context():
-        # Later: the dead worker's heartbeat has lapsed; the relay hands the job back.
+        # Later: the dead worker's heartbeat has lapsed, and so has the lock its scheduler (a
+        # child, killed with it) held; the relay hands the job back to RQ's retry.
         queue = Queue(settings.queue_name, connection=redis_ext.client())
         queue.started_job_registry.cleanup(timestamp=time.time() + 3600)
+        queue.connection.delete(RQScheduler.get_locking_key(queue.name))
         relay_outbox(utcnow())
     time.sleep(6)  # RQ retries the abandoned job after its first backoff interval (5 s)
     work(app, burst=True)
@@ -200,7 +217,6 @@ def test_schedulers_killed_or_doubled_miss_and_repeat_no_escalation(app, demo, t
     """Two schedulers by mistake, one killed, then a restart: every step still happens once."""
     import signal
     import subprocess
-    import sys
     import time
     from datetime import timedelta
 
@@ -213,8 +229,7 @@ def test_schedulers_killed_or_doubled_miss_and_repeat_no_escalation(app, demo, t
                LAPOR_SCHEDULER_LEASE="3")
 
     def start(command):
-        return subprocess.Popen([sys.executable, "-m", "lapor.cli", command], env=env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        return spawn(command, env)
 
     def overdue_report() -> int:
         with app.app_context():
@@ -239,22 +254,22 @@ def test_schedulers_killed_or_doubled_miss_and_repeat_no_escalation(app, demo, t
     try:
         first = [overdue_report(), overdue_report()]
         assert wait_for(sorted(first)) == sorted(first)
-        processes[1].send_signal(signal.SIGKILL)  # one of the two dies without a word
+        kill_group(processes[1], signal.SIGKILL)  # one of the two dies without a word
         second = overdue_report()
         assert wait_for(sorted([*first, second])) == sorted([*first, second])
-        processes[2].send_signal(signal.SIGKILL)
+        kill_group(processes[2], signal.SIGKILL)
         processes.append(start("scheduler"))  # and the operator restarts one
         third = overdue_report()
         assert wait_for(sorted([*first, second, third])) == sorted([*first, second, third])
     finally:
         for process in processes:
-            if process.poll() is None:
-                process.terminate()
+            kill_group(process, signal.SIGTERM)
         for process in processes:
             try:
                 process.wait(15)
             except subprocess.TimeoutExpired:
-                process.kill()
+                pass
+            kill_group(process, signal.SIGKILL)
 
 
 def test_worker_killed_mid_escalation_escalates_exactly_once_later(app, demo, tmp_path):
