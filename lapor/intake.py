@@ -36,7 +36,6 @@ def receive(new: NewReport, now: datetime, category_code: str | None = None) -> 
     """Store a report and its routing work in one transaction, then hand the work to the queue.
 
     Raises ``ratelimit.TooManyReports`` when the reporter's number has sent too many."""
-    ratelimit.count_report_from(phone_key(new.reporter_phone))
     if category_code:
         category = find_category(category_code)
         new.category_id = category.id
@@ -44,6 +43,7 @@ def receive(new: NewReport, now: datetime, category_code: str | None = None) -> 
     if new.type == "information_request":
         # Public-information requests follow UU 14/2008 whatever their category.
         new.policy_code = "informasi"
+    ratelimit.count_report_from(phone_key(new.reporter_phone))  # before anything is written
     report, token = workflow.submit(new, now)
     db.session.flush()
     add_work("route_report", {"report_id": report.id}, now)

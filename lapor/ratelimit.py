@@ -15,7 +15,6 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from limits import parse_many
 from limits.errors import StorageError
-from limits.storage import storage_from_string
 from limits.strategies import FixedWindowRateLimiter
 from redis.exceptions import RedisError
 
@@ -80,8 +79,7 @@ def init_limits(app) -> None:
         key_prefix="lapor-rate",
     )
     limiter.init_app(app)
-    storage = storage_from_string(app.config["RATELIMIT_STORAGE_URI"])
-    app.extensions["lapor-phone-limits"] = FixedWindowRateLimiter(storage)
+    app.extensions["lapor-phone-limits"] = FixedWindowRateLimiter(limiter.storage)
 
 
 def count_report_from(phone: str | None, kind: str = "phone") -> None:

@@ -131,6 +131,19 @@ def token(client, demo):
 
 
 @pytest.fixture
+def api_key(app, demo):
+    """A live Open311 api_key of a client application."""
+    from lapor.clock import utcnow
+    from lapor.extensions import db
+    from lapor.models.apikey import issue_key
+
+    with app.app_context():
+        _, secret = issue_key("Aplikasi Warga", utcnow())
+        db.session.commit()
+    return secret
+
+
+@pytest.fixture
 def cli(app, monkeypatch):
     """Run `lapor ...` against this test run's database and Redis."""
     from click.testing import CliRunner

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from lapor.extensions import db
 from lapor.models import Report
 from tests.test_api_reports import REPORT
-from tests.test_open311 import BASE, api_key  # noqa: F401  (fixture)
+from tests.test_open311 import BASE
 from tests.test_web_citizen import FORM, text
 
 API = "/api/v1/reports"
@@ -125,7 +125,7 @@ def test_huge_open311_queries_are_answered_in_the_spec_format(client, demo, quer
         assert body[0]["code"] == 400 and body[0]["description"]
 
 
-def test_json_nested_too_deeply_for_open311_is_a_400_in_the_spec_format(client, demo, api_key):  # noqa: F811
+def test_json_nested_too_deeply_for_open311_is_a_400_in_the_spec_format(client, demo, api_key):
     response = client.post(f"{BASE}/requests.json?api_key={api_key}", data=b"[" * 100_000 + b"]" * 100_000,
                            content_type="application/json")
     assert response.status_code == 400, response.get_data(as_text=True)[:300]
@@ -136,7 +136,7 @@ def test_json_nested_too_deeply_for_open311_is_a_400_in_the_spec_format(client, 
     b"<?xml version='1.0'?><service_request><description>Jalan",  # truncated XML
     b"<!DOCTYPE x [<!ENTITY a 'aaaa'><!ENTITY b '&a;&a;&a;&a;'>]><x>&b;</x>",  # entity bomb
 ])
-def test_xml_posted_to_open311_is_refused_in_the_spec_format(client, demo, api_key, body):  # noqa: F811
+def test_xml_posted_to_open311_is_refused_in_the_spec_format(client, demo, api_key, body):
     response = client.post(f"{BASE}/requests.xml?api_key={api_key}", data=body,
                            content_type="text/xml")
     assert response.status_code == 400, response.get_data(as_text=True)[:300]

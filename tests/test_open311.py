@@ -65,14 +65,6 @@ def schemas():
     return {name: Draft202012Validator(doc, registry=registry) for name, doc in documents.items()}
 
 
-@pytest.fixture
-def api_key(app, demo):
-    with app.app_context():
-        _, secret = issue_key("Aplikasi Warga", utcnow())
-        db.session.commit()
-    return secret
-
-
 def valid(schemas, name: str, response, status: int = 200):
     """The JSON body, after checking its status, its type and that it matches schema `name`."""
     assert response.status_code == status, response.get_data(as_text=True)

@@ -99,16 +99,10 @@ def answer(phone: str, text: str, ref: str, now: datetime) -> OutgoingMessage | 
     agencies = _agencies_by_keyword()
     command = sms.parse_sms(text, agencies)
     try:
-        try:
-            report, body = _carry_out(command, phone, ref, agencies, now)
-        except ratelimit.TooManyReports:
-            db.session.rollback()
-            try:
-                ratelimit.count_report_from(phone, "phone_refusal")
-            except ratelimit.TooManyReports:
-                log.info("SMS from a number past its limit dropped (%s)", ref)
-                return None
-            report, body = None, sms.reply_too_many()
+        report, body = _carry_out(command, phone, ref, agencies, now)
+        if body is None:
+            log.info("SMS from a number past its limit dropped (%s)", ref)
+            return None
         reply = OutgoingMessage(channel="sms", recipient=phone, body=body, in_reply_to=ref,
                                 report_id=report.id if report else None, state="pending",
                                 attempts=0, created_at=now)
@@ -125,11 +119,20 @@ def answer(phone: str, text: str, ref: str, now: datetime) -> OutgoingMessage | 
     return reply
 
 
-def _carry_out(command: sms.Command, phone, ref, agencies, now) -> tuple[Report | None, str]:
+def _carry_out(command: sms.Command, phone, ref, agencies, now) -> tuple[Report | None, str | None]:
+    """The report the command concerns and the reply; no reply (None) for a number past its
+    limit that was already told so within the hour."""
     if command.kind == "help":
         return None, sms.HELP_TEXT
     if command.kind == "report":
-        report = _receive(command, phone, ref, agencies.get(command.keyword), now)
+        try:
+            report = _receive(command, phone, ref, agencies.get(command.keyword), now)
+        except ratelimit.TooManyReports:  # refused before anything was written
+            try:
+                ratelimit.count_report_from(phone, "phone_refusal")
+            except ratelimit.TooManyReports:
+                return None, None
+            return None, sms.reply_too_many()
         return report, sms.reply_received(report.tracking_id, command.keyword)
     report = _own_report(command.tracking_id, phone)
     if report is None:

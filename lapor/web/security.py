@@ -23,7 +23,6 @@ DOCS_POLICY = (
     "img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
 )
 NOTHING_POLICY = "default-src 'none'; frame-ancestors 'none'; sandbox"
-DOCS_PATH = "/api/docs"
 
 
 def csp_nonce() -> str:
@@ -34,8 +33,8 @@ def csp_nonce() -> str:
     return nonce
 
 
-def policy_for(path: str, mimetype: str | None) -> str:
-    if path.startswith(DOCS_PATH):
+def policy_for(path: str, mimetype: str | None, docs_path: str) -> str:
+    if path.startswith(docs_path):
         return DOCS_POLICY
     if mimetype == "text/html":
         return PAGE_POLICY.format(nonce=csp_nonce())
@@ -45,11 +44,12 @@ def policy_for(path: str, mimetype: str | None) -> str:
 def install(app) -> None:
     app.jinja_env.globals.update(csp_nonce=csp_nonce)
     hsts = app.config["LAPOR"].secure_cookies  # served over HTTPS
+    docs_path = f"{app.config['OPENAPI_URL_PREFIX'].rstrip('/')}/{app.config['OPENAPI_SWAGGER_UI_PATH']}"
 
     @app.after_request
     def security_headers(response):
         headers = response.headers
-        headers.setdefault("Content-Security-Policy", policy_for(request.path, response.mimetype))
+        headers.setdefault("Content-Security-Policy", policy_for(request.path, response.mimetype, docs_path))
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("Referrer-Policy", "no-referrer")
         headers.setdefault("X-Frame-Options", "DENY")
