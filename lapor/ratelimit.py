@@ -79,7 +79,8 @@ def init_limits(app) -> None:
         key_prefix="lapor-rate",
     )
     limiter.init_app(app)
-    app.extensions["lapor-phone-limits"] = FixedWindowRateLimiter(limiter.storage)
+    if app.config.get("RATELIMIT_ENABLED", True):  # a disabled limiter opens no storage
+        app.extensions["lapor-phone-limits"] = FixedWindowRateLimiter(limiter.storage)
 
 
 def count_report_from(phone: str | None, kind: str = "phone") -> None:
