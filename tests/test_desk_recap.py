@@ -103,3 +103,24 @@ def test_the_xlsx_download_holds_the_same_rows_without_identities(client, app, d
     assert {row[0] for row in rows[1:-1]} >= {"TANGKAB", "KEMENHUB"}
     assert rows[-1][1] == "Jumlah"  # the totals row closes the sheet
     assert all("Siti" not in str(cell) for row in rows for cell in row)
+
+
+def test_names_that_look_like_formulas_stay_text_in_the_csv_and_xlsx(client, app, demo):
+    from openpyxl import load_workbook
+
+    from lapor.models import Agency
+
+    with app.app_context():
+        db.session.query(Agency).filter_by(code="TANGKAB").one().name = '=HYPERLINK("http://x","klik")'
+        db.session.query(Category).filter_by(code="jalan").one().name = "@jalan"
+        road = db.session.query(Category).filter_by(code="jalan").one().id
+        db.session.commit()
+    make(app, "disposed", "TANGKAB", category_id=road)
+    sign_in(client, demo, "tangkab")
+    rows = {row["Kode instansi"]: row for row in recap_csv(client)}
+    assert rows["TANGKAB"]["Instansi"] == '\'=HYPERLINK("http://x","klik")'
+    assert rows["TANGKAB"]["Kategori: @jalan"] == "1"  # a header starting inside the cell is harmless
+    sheet = load_workbook(io.BytesIO(client.get("/staff/rekap/?format=xlsx").data)).active
+    cells = [cell for row in sheet.iter_rows(values_only=True) for cell in row]
+    assert '\'=HYPERLINK("http://x","klik")' in cells
+    assert not any(isinstance(c, str) and c.startswith(("=", "+", "-", "@")) for c in cells)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import io
+
 import pytest
 
 RULE = {"key": "sampah", "name": "Sampah dan kebersihan", "target": "DPUPRTANGKAB",
@@ -303,3 +306,20 @@ def test_unknown_owner_and_export_without_active_rules(client, token):
     assert exported.status_code == 200 and "rules: []" in exported.get_data(as_text=True)
     draft = client.get("/api/v1/rules/export?agency=DINKESTANGKAB&set=draft", headers=admin)
     assert draft.status_code == 409
+
+
+def test_csv_export_keeps_formula_like_cells_as_text_and_imports_them_unchanged(client, token):
+    admin = token("admin")
+    rule = {**RULE, "key": "rumus", "name": "=HYPERLINK(\"http://x\")",
+            "keywords": {"any": ["+62 sampah", "sampah"]}}
+    assert client.post("/api/v1/rules", json={**rule, "agency": "TANGKAB"}, headers=admin).status_code == 201
+    sheet = client.get("/api/v1/rules/export?agency=TANGKAB&format=csv&set=draft", headers=admin)
+    text = sheet.get_data(as_text=True)
+    assert "'=HYPERLINK" in text and "'+62 sampah;sampah" in text
+    assert not any(cell.startswith(("=", "+", "-", "@"))
+                   for row in csv.reader(io.StringIO(text)) for cell in row)
+    response = client.post("/api/v1/rules/import?agency=TANGKAB&format=csv", data=text.encode(), headers=admin)
+    assert response.status_code == 200, response.get_json()
+    imported = {r["key"]: r for r in response.get_json()["rules"]}["rumus"]
+    assert imported["name"] == "=HYPERLINK(\"http://x\")"
+    assert imported["keywords"]["any"] == ["+62 sampah", "sampah"]

@@ -21,6 +21,8 @@ from typing import Any
 
 import yaml
 
+from lapor.spreadsheet import as_text, from_text
+
 __all__ = ["COLUMNS", "FileProblems", "Parsed", "dump_csv", "dump_yaml", "load_csv", "load_yaml"]
 
 COLUMNS = ("id", "name", "owner", "target", "priority", "active", "any", "all", "none", "regex",
@@ -135,7 +137,7 @@ def dump_csv(rules: list[dict[str, Any]]) -> str:
                 value = ";".join(value or ())
             elif isinstance(value, bool):
                 value = "true" if value else "false"
-            row.append("" if value is None else value)
+            row.append("" if value is None else as_text(value))
         writer.writerow(row)
     return out.getvalue()
 
@@ -183,7 +185,7 @@ def _rule_from_cells(cells: dict[str, str]) -> dict[str, Any]:
     """One CSV row as a rule dict; empty cells are left out so the defaults apply."""
     rule: dict[str, Any] = {}
     for column, raw in cells.items():
-        value = raw.strip()
+        value = from_text(raw.strip())
         if not value:
             continue
         if column in _LISTS:

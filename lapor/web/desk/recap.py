@@ -13,13 +13,13 @@ from lapor.clock import utcnow
 from lapor.extensions import db
 from lapor.i18n import gettext
 from lapor.models import CHANNELS, Category, Report
+from lapor.spreadsheet import as_text
 from lapor.web.desk import figures
 from lapor.web.desk.common import page, period, signed_in, zone_of
 from lapor.workflow import Actor
 
 bp = Blueprint("recap", __name__)
 COLUMNS = ("received", "disposed_on_time", "followed_up_on_time", "overdue_now", "average_rating")
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @bp.get("/")
@@ -85,9 +85,9 @@ def _csv(table: Recap, filename: str):
     out = io.StringIO()
     out.write("\ufeff")  # spreadsheet programs then read the file as UTF-8
     writer = csv.writer(out)
-    writer.writerow([_safe(cell) for cell in table.header()])
+    writer.writerow([as_text(cell) for cell in table.header()])
     for row in table.rows:
-        writer.writerow([_safe(cell) for cell in table.cells(row)])
+        writer.writerow([as_text(cell) for cell in table.cells(row)])
     response = make_response(out.getvalue())
     response.headers["Content-Type"] = "text/csv; charset=utf-8"
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -99,10 +99,10 @@ def _xlsx(table: Recap, filename: str):
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet(gettext("desk.recap.sheet"))
-    sheet.append([_safe(cell) for cell in table.header()])
+    sheet.append([as_text(cell) for cell in table.header()])
     for row in table.rows:
-        sheet.append([_safe(cell) for cell in table.cells(row)])
-    sheet.append([_safe(cell) for cell in table.totals()])
+        sheet.append([as_text(cell) for cell in table.cells(row)])
+    sheet.append([as_text(cell) for cell in table.totals()])
     out = io.BytesIO()
     book.save(out)
     response = make_response(out.getvalue())
@@ -111,9 +111,3 @@ def _xlsx(table: Recap, filename: str):
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
-
-def _safe(cell):
-    """Text that a spreadsheet would run as a formula is kept as text."""
-    if isinstance(cell, str) and cell.startswith(FORMULA_START):
-        return "'" + cell
-    return cell
