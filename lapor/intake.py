@@ -6,8 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from lapor import ratelimit, workflow
-from lapor.channels.sms import normalise_phone
+from lapor import phones, ratelimit, workflow
 from lapor.extensions import db
 from lapor.models import Agency, Category, Report
 from lapor.queue import add_work
@@ -43,7 +42,7 @@ def receive(new: NewReport, now: datetime, category_code: str | None = None) -> 
     if new.type == "information_request":
         # Public-information requests follow UU 14/2008 whatever their category.
         new.policy_code = "informasi"
-    ratelimit.count_report_from(phone_key(new.reporter_phone))  # before anything is written
+    ratelimit.count_report_from(phones.phone_key(new.reporter_phone))  # before anything is written
     report, token = workflow.submit(new, now)
     db.session.flush()
     add_work("route_report", {"report_id": report.id}, now)
@@ -61,14 +60,6 @@ def _commit_keeping_loaded() -> None:
         session.commit()
     finally:
         session.expire_on_commit = expire
-
-
-def phone_key(raw: str | None) -> str | None:
-    """One spelling per number (``0812...``, ``+62 812...``, ``62812...``): E.164 for mobiles,
-    the bare digits otherwise."""
-    if not raw:
-        return None
-    return normalise_phone(raw) or "".join(c for c in raw if c.isdigit()) or None
 
 
 def find_by_channel_ref(channel_ref: str) -> Report | None:

@@ -14,10 +14,10 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from lapor.channels.sms import normalise_phone
 from lapor.extensions import db
 from lapor.i18n import gettext
 from lapor.models import OutgoingMessage, Report, ReportEvent, User, supervision
+from lapor.phones import normalise_phone
 from lapor.queue import NotYet, add_work
 from lapor.sla.adapter import calendar_for
 

@@ -13,7 +13,6 @@ from lapor.channels.sms import (
     Command,
     decode_text,
     is_gsm7,
-    normalise_phone,
     parse_sms,
     reply_forwarded,
     reply_not_accepted,
@@ -23,6 +22,7 @@ from lapor.channels.sms import (
     title_for,
 )
 from lapor.models import STATES
+from lapor.phones import normalise_phone
 
 KEYWORDS = {"TANGKAB", "KEMENHUB", "makassar"}  # registered keywords, any case
 

@@ -35,6 +35,7 @@ from lapor.channels import Channel, register, sms
 from lapor.clock import utcnow
 from lapor.extensions import db
 from lapor.models import Agency, OutgoingMessage, Report
+from lapor.phones import normalise_phone
 from lapor.queue import add_work
 from lapor.workflow import CITIZEN, NewReport, StateConflict
 
@@ -81,7 +82,7 @@ def inbound():
     if not _authorised():
         return _text("forbidden", 403)
     fields = _fields()
-    phone = sms.normalise_phone(fields.get("from"))
+    phone = normalise_phone(fields.get("from"))
     if phone is None:
         return _text("'from' must be an Indonesian mobile number", 400)
     gateway_id = fields.get("id", "")
@@ -167,7 +168,7 @@ def _receive(command: sms.Command, phone, ref, agency, now) -> Report:
 def _own_report(tracking_id: str, phone: str) -> Report | None:
     """The report, if this number made it; otherwise None, exactly as for an unknown ID."""
     report = db.session.scalars(select(Report).where(Report.tracking_id == tracking_id)).first()
-    if report is None or sms.normalise_phone(report.reporter_phone) != phone:
+    if report is None or normalise_phone(report.reporter_phone) != phone:
         return None
     return report
 

@@ -28,7 +28,6 @@ SMS_LIMIT = 160  # one GSM-7 SMS; every reply fits in one, or the gateway has to
 _HEAD = re.compile(r"\s*([^\W_]+)(?:[\s:#,.;!]+|$)(.*)", re.S)
 # Control characters other than tab and newlines: PostgreSQL refuses NUL in text.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_PHONE_NOISE = re.compile(r"[\s\-().]")
 _UTF16 = {"utf-16be", "utf16-be", "utf-16", "ucs-2", "ucs2", "ucs-2be"}
 _LATIN = {"iso-8859-1", "iso8859-1", "latin1", "latin-1", "windows-1252", "cp1252"}
 
@@ -100,25 +99,6 @@ def decode_text(raw: bytes, charset: str | None, coding: str | None) -> str:
         return raw.decode(codec)
     except UnicodeDecodeError:
         return raw.decode("utf-8", "replace")
-
-
-def normalise_phone(raw: str | None) -> str | None:
-    """An Indonesian mobile number in E.164 (+628...), or None if it is not one."""
-    digits = _PHONE_NOISE.sub("", raw or "")
-    if digits.startswith("+"):
-        digits = digits[1:]
-    elif digits.startswith("00"):
-        digits = digits[2:]
-    elif digits.startswith("0"):
-        digits = "62" + digits[1:]
-    if not (digits.isascii() and digits.isdigit() and digits.startswith("62")):
-        return None
-    national = digits[2:]
-    if national.startswith("0"):  # "+62 (0)812..."
-        national = national[1:]
-    if not (national.startswith("8") and 9 <= len(national) <= 12):
-        return None
-    return "+62" + national
 
 
 def is_gsm7(text: str) -> bool:
