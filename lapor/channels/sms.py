@@ -1,4 +1,4 @@
-"""SMS as citizens type it: commands, phone numbers and the Indonesian replies.
+"""SMS as citizens type it: commands and the Indonesian replies (phone numbers: lapor.phones).
 
 Pure functions only (no database, no Flask), so every gateway adapter shares them.
 
