@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 
 from lapor.extensions import db
 from lapor.models import (
@@ -354,18 +354,14 @@ def escalate(report, actor, now, clock: str, level: str, note: str | None = None
         _require(note, "note")
         clock = "manual"
     seq = 1 + max((e.seq for e in report.escalations if e.manual), default=0) if manual else 0
-    escalation = Escalation(
+    agency = report.agency or report.requested_agency
+    escalation = _insert_once(Escalation, dict(
         report_id=report.id, clock=clock, level=level, at=now, manual=manual, seq=seq,
-        agency=report.agency or report.requested_agency,
-        actor_user_id=actor.user_id, note=note,
-    )
-    try:
-        with db.session.begin_nested():
-            db.session.add(escalation)
-    except IntegrityError:
-        db.session.expire(report, ["escalations"])
+        agency_id=agency.id if agency is not None else None, actor_user_id=actor.user_id, note=note,
+    ))
+    db.session.expire(report, ["escalations"])  # read again with the new one, when needed
+    if escalation is None:
         return None
-    report.escalations.append(escalation)
     _event(report, actor, "escalated", now, public=False, message=note,
            agency=report.agency, data={"clock": clock, "level": level, "manual": manual})
     refresh_deadlines(report)
@@ -401,6 +397,15 @@ def _move(report, actor, to_state, now, *, kind, **details):
     report.state = to_state
     report.updated_at = now
     return _event(report, actor, kind, now, from_state=from_state, to_state=to_state, **details)
+
+
+def _insert_once(model, values: dict):
+    """``INSERT … ON CONFLICT DO NOTHING`` of one row: the new object, or None when a row
+    with the same unique key exists (another sweeper took the step). No savepoint: under
+    SQLite's driver a savepoint opened before any write commits on release."""
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(model).on_conflict_do_nothing().returning(model)
+    return db.session.scalars(statement, [values]).first()
 
 
 def _event(report, actor, kind, now, *, agency=None, public=True, **details) -> ReportEvent:

@@ -142,3 +142,21 @@ def test_four_sweepers_at_once_take_every_step_exactly_once(app, demo):
             select(func.count()).select_from(Report).where(Report.next_due_at <= later)
         )
         assert events == 0
+
+
+def test_an_escalation_is_undone_with_the_rest_of_its_transaction(ctx, demo):
+    # A step is written with INSERT ... ON CONFLICT DO NOTHING, not in a savepoint: under
+    # SQLite's driver a savepoint opened before any write committed on release, so a step
+    # could outlive the transaction (event, deadlines) it belongs to.
+    report_id = f.report("received").id
+    db.session.commit()
+    db.session.close()
+    report = db.session.get(Report, report_id)  # a fresh transaction that has only read
+    assert workflow.escalate(report, SYSTEM, TUESDAY_10, "disposition", "warning") is not None
+    assert workflow.escalate(report, SYSTEM, TUESDAY_10, "disposition", "warning") is None  # once
+    db.session.rollback()
+    assert _steps(report_id) == []
+    assert workflow.escalate(report, SYSTEM, TUESDAY_10, "disposition", "warning") is not None
+    db.session.commit()
+    assert _steps(report_id) == [("disposition", "warning")]
+    assert [e.kind for e in report.events].count("escalated") == 1
