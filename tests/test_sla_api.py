@@ -112,3 +112,47 @@ def test_scorecards_count_compliance_for_supervised_agencies_only(client, app, d
     assert card["median_followup_working_hours"] == 2.0
     assert card["overdue_now"] == 1  # the late one has no follow-up and its deadline passed
     assert client.get(url + "&agency=KEMENHUB", headers=token("banten")).status_code == 404
+
+
+def test_calendars_are_built_once_per_change_and_a_change_reaches_the_next_request(
+        client, app, demo, token):
+    from sqlalchemy import event
+
+    url = "/api/v1/sla/due?received=2026-03-02T10:00:00%2B07:00&working_days=1&agency=TANGKAB"
+    dispatcher = token("dispatcher")
+
+    def due_and_day_reads():
+        statements = []
+
+        def note(_conn, _cursor, statement, *_):
+            statements.append(statement)
+
+        with app.app_context():
+            event.listen(db.engine, "before_cursor_execute", note)
+            try:
+                due = client.get(url, headers=dispatcher).get_json()["due"]
+            finally:
+                event.remove(db.engine, "before_cursor_execute", note)
+        return due, sum("FROM calendar_day" in s for s in statements)
+
+    assert due_and_day_reads()[0] == "2026-03-03T10:00:00+07:00"
+    assert due_and_day_reads() == ("2026-03-03T10:00:00+07:00", 0)  # the built calendar is reused
+    closure = {"date": "2026-03-03", "kind": "closure", "agency": None, "note": "Banjir"}
+    assert client.post("/api/v1/calendar/days", json=closure, headers=token("admin")).status_code == 201
+    # the very next request counts the closure, recompute job or not (none has run)
+    assert due_and_day_reads() == ("2026-03-04T10:00:00+07:00", 1)
+    assert due_and_day_reads() == ("2026-03-04T10:00:00+07:00", 0)
+
+
+def test_a_changed_policy_applies_to_the_next_report_at_once(client, app, demo, token):
+    from tests.test_api_reports import REPORT
+
+    body = {"disposition_days": 3, "followup_days": 5}
+    client.post("/api/v1/reports", json=REPORT)  # policies now read and kept by this app
+    assert client.put("/api/v1/sla/policies/khusus", json=body, headers=token("admin")).status_code == 200
+    created = client.post("/api/v1/reports", json=REPORT).get_json()
+    with app.app_context():
+        report = db.session.query(Report).filter_by(tracking_id=created["tracking_id"]).one()
+        assert report.policy_code == "khusus"
+        expected = workflow.calendar_for(None).add_working_days(report.received_at, 3)
+        assert report.disposition_due_at == expected

@@ -22,6 +22,7 @@ from lapor.notify import notify
 from lapor.queue import NotYet, enqueue_outbox_at
 from lapor.queue import relay_outbox as _relay
 from lapor.routing import load_for_routing, route_report
+from lapor.sla.adapter import RECOMPUTE_TOPIC
 from lapor.sla.recompute import recompute
 from lapor.sla.sweeper import sweep as _sweep
 
@@ -102,7 +103,7 @@ def _recompute(payload: dict, now) -> str:
 
 HANDLERS = {
     "route_report": _route,
-    "recompute_deadlines": _recompute,
+    RECOMPUTE_TOPIC: _recompute,
     "notify": notify,
     "send_sms": send_sms,
     "send_email": send_email,
