@@ -22,7 +22,6 @@ from lapor.notify import notify
 from lapor.queue import NotYet, enqueue_outbox_at
 from lapor.queue import relay_outbox as _relay
 from lapor.routing import load_for_routing, route_report
-from lapor.sla.adapter import RECOMPUTE_TOPIC
 from lapor.sla.recompute import recompute
 from lapor.sla.sweeper import sweep as _sweep
 
@@ -103,7 +102,7 @@ def _recompute(payload: dict, now) -> str:
 
 HANDLERS = {
     "route_report": _route,
-    RECOMPUTE_TOPIC: _recompute,
+    "recompute_deadlines": _recompute,
     "notify": notify,
     "send_sms": send_sms,
     "send_email": send_email,

@@ -14,7 +14,7 @@ from lapor.extensions import db
 from lapor.intake import find_agency
 from lapor.models import DAY_KINDS, CalendarDay, SlaPolicy
 from lapor.queue import add_work
-from lapor.sla.adapter import RECOMPUTE_TOPIC, calendar_for_due
+from lapor.sla.adapter import calendar_for_due
 from lapor.workflow import Actor, NotAllowed, NotFound, StateConflict
 
 blp = Blueprint("sla", __name__, description="Working calendars and SLA policies")
@@ -93,7 +93,7 @@ def _day_view(day: CalendarDay) -> dict:
 
 
 def _recompute_after(reason: str, now, agency_id=None, policy=None) -> None:
-    add_work(RECOMPUTE_TOPIC, {"reason": reason, "agency_id": agency_id, "policy": policy}, now)
+    add_work("recompute_deadlines", {"reason": reason, "agency_id": agency_id, "policy": policy}, now)
     db.session.commit()
 
 

@@ -26,9 +26,4 @@ class OutboxItem(db.Model):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
 
-    __table_args__ = (
-        Index("ix_outbox_pending", "processed_at", "enqueued_at"),
-        # The latest item of a topic: `lapor.sla.adapter` finds the last change of calendars
-        # and policies by their recompute work.
-        Index("ix_outbox_topic", "topic", "id"),
-    )
+    __table_args__ = (Index("ix_outbox_pending", "processed_at", "enqueued_at"),)

@@ -5,72 +5,27 @@ from __future__ import annotations
 from datetime import datetime
 from functools import lru_cache
 
-from flask import current_app
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 
 from lapor.extensions import db
-from lapor.models import Agency, CalendarDay, OutboxItem, Report, SlaPolicy
+from lapor.models import Agency, CalendarDay, Report, SlaPolicy
 from lapor.sla import deadlines, escalation
 from lapor.sla.calendar import DEFAULT_HOURS, WorkCalendar
 
 NATIONAL_TIMEZONE = "Asia/Jakarta"
 
 
-RECOMPUTE_TOPIC = "recompute_deadlines"
-
-
-class _Settings:
-    """Policies and built calendars as of one change of calendars and policies (``generation``),
-    shared by every session of one app."""
-
-    __slots__ = ("generation", "policies", "calendars")
-
-    def __init__(self, generation: tuple, policies: dict[str, deadlines.Policy]):
-        self.generation = generation
-        self.policies = policies
-        self.calendars: dict[tuple, WorkCalendar] = {}
-
-
-def _settings() -> _Settings:
-    """This app's calendars and policies, checked against the database once per session.
-
-    Every change of a calendar day or a policy queues the recompute of open deadlines in its
-    own transaction (an outbox item of ``RECOMPUTE_TOPIC``), so the newest such item tells
-    whether anything changed: one indexed query per session instead of reading the days and
-    policies again. Contents read after that query can only be newer than its answer, so a
-    later session sees a newer item and reloads; never the other way round. The number of
-    policies counts too: the seed adds them to an empty database without any recompute.
-    """
-    settings = db.session.info.get("lapor_sla")
-    if settings is None:
-        generation = tuple(db.session.execute(select(
-            select(func.max(OutboxItem.id)).where(OutboxItem.topic == RECOMPUTE_TOPIC).scalar_subquery(),
-            select(func.count()).select_from(SlaPolicy).scalar_subquery(),
-        )).one())
-        shared = current_app.extensions.get("lapor-sla")
-        if shared is None or shared.generation != generation:
-            rows = db.session.scalars(select(SlaPolicy)).all()
-            shared = _Settings(generation, {
-                row.code: deadlines.Policy(row.code, row.disposition_days, row.followup_days)
-                for row in rows
-            })
-            current_app.extensions["lapor-sla"] = shared
-        settings = db.session.info["lapor_sla"] = shared
-    return settings
-
-
 def calendar_for(agency: Agency | None) -> WorkCalendar:
     """The working calendar of an agency (or the national one), with admins' days applied.
 
     National days apply everywhere; an agency's own days and its parents' apply
-    to it and its units. Built once per app and change of the calendars (``_settings``).
+    to it and its units. Built once per session and agency.
     """
-    calendars = _settings().calendars
-    key = None if agency is None else (agency.id, agency.timezone, agency.office_open, agency.office_close)
-    calendar = calendars.get(key)
-    if calendar is None:
-        calendar = calendars[key] = _build_calendar(agency)
-    return calendar
+    cache = db.session.info.setdefault("lapor_calendars", {})
+    key = agency.id if agency is not None else None
+    if key not in cache:
+        cache[key] = _build_calendar(agency)
+    return cache[key]
 
 
 def calendar_for_due(agency: Agency | None, timezone: str | None) -> WorkCalendar:
@@ -109,15 +64,21 @@ def _shared_calendar(timezone, hours, closures, extra) -> WorkCalendar:
 
 
 def forget_calendars() -> None:
-    """Make this session check again for changed calendars and policies (after admins change
-    them, the change's recompute calls this)."""
-    db.session.info.pop("lapor_sla", None)
+    """Drop the session's cached calendars and policies after admins change them."""
+    db.session.info.pop("lapor_calendars", None)
+    db.session.info.pop("lapor_policies", None)
 
 
 def policy_for(code: str) -> deadlines.Policy:
-    """The policy by code, falling back to the special mechanism."""
-    policies = _settings().policies
-    return policies.get(code) or policies.get("khusus") or deadlines.Policy("khusus", 1, 2)
+    """The policy by code (cached per session), falling back to the special mechanism."""
+    cache = db.session.info.get("lapor_policies")
+    if cache is None:
+        rows = db.session.scalars(select(SlaPolicy)).all()
+        cache = db.session.info["lapor_policies"] = {
+            row.code: deadlines.Policy(row.code, row.disposition_days, row.followup_days)
+            for row in rows
+        }
+    return cache.get(code) or cache.get("khusus") or deadlines.Policy("khusus", 1, 2)
 
 
 def snapshot(report: Report) -> escalation.Snapshot:
