@@ -112,3 +112,25 @@ def test_scorecards_count_compliance_for_supervised_agencies_only(client, app, d
     assert card["median_followup_working_hours"] == 2.0
     assert card["overdue_now"] == 1  # the late one has no follow-up and its deadline passed
     assert client.get(url + "&agency=KEMENHUB", headers=token("banten")).status_code == 404
+
+
+def test_a_calendar_or_policy_change_reaches_the_next_request_before_any_recompute(
+        client, app, demo, token):
+    # Guards any caching of calendars and policies: no recompute job runs in this test.
+    from tests.test_api_reports import REPORT
+
+    url = "/api/v1/sla/due?received=2026-03-02T10:00:00%2B07:00&working_days=1&agency=TANGKAB"
+    assert client.get(url, headers=token("dispatcher")).get_json()["due"] == "2026-03-03T10:00:00+07:00"
+    closure = {"date": "2026-03-03", "kind": "closure", "agency": None, "note": "Banjir"}
+    assert client.post("/api/v1/calendar/days", json=closure, headers=token("admin")).status_code == 201
+    assert client.get(url, headers=token("dispatcher")).get_json()["due"] == "2026-03-04T10:00:00+07:00"
+
+    client.post("/api/v1/reports", json=REPORT)
+    body = {"disposition_days": 3, "followup_days": 5}
+    assert client.put("/api/v1/sla/policies/khusus", json=body, headers=token("admin")).status_code == 200
+    created = client.post("/api/v1/reports", json=REPORT).get_json()
+    with app.app_context():
+        report = db.session.query(Report).filter_by(tracking_id=created["tracking_id"]).one()
+        assert report.policy_code == "khusus"
+        expected = workflow.calendar_for(None).add_working_days(report.received_at, 3)
+        assert report.disposition_due_at == expected
