@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm.attributes import set_committed_value
 
 from lapor.extensions import db
 from lapor.models import (
@@ -359,9 +361,11 @@ def escalate(report, actor, now, clock: str, level: str, note: str | None = None
         report_id=report.id, clock=clock, level=level, at=now, manual=manual, seq=seq,
         agency_id=agency.id if agency is not None else None, actor_user_id=actor.user_id, note=note,
     ))
-    db.session.expire(report, ["escalations"])  # read again with the new one, when needed
-    if escalation is None:
+    if escalation is None:  # another sweeper's step, which a loaded collection may lack
+        db.session.expire(report, ["escalations"])
         return None
+    if "escalations" not in sa_inspect(report).unloaded:  # e.g. loaded by the sweeper's claim
+        set_committed_value(report, "escalations", [*report.escalations, escalation])
     _event(report, actor, "escalated", now, public=False, message=note,
            agency=report.agency, data={"clock": clock, "level": level, "manual": manual})
     refresh_deadlines(report)
@@ -403,7 +407,7 @@ def _insert_once(model, values: dict):
     """``INSERT … ON CONFLICT DO NOTHING`` of one row: the new object, or None when a row
     with the same unique key exists (another sweeper took the step). No savepoint: under
     SQLite's driver a savepoint opened before any write commits on release."""
-    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    dialect = {"postgresql": postgresql, "sqlite": sqlite}[db.session.get_bind().dialect.name]
     statement = dialect.insert(model).on_conflict_do_nothing().returning(model)
     return db.session.scalars(statement, [values]).first()
 
