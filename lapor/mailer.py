@@ -12,10 +12,10 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 
 from flask import current_app
-from rq import get_current_job
 
 from lapor.extensions import db
 from lapor.models import OutgoingMessage
+from lapor.queue import is_last_attempt
 
 log = logging.getLogger(__name__)
 
@@ -67,8 +67,7 @@ def send_email(payload: dict, now: datetime) -> str:
         _deliver(settings, message)
     except SendError as exc:
         message.last_error = str(exc)[:2000]
-        job = get_current_job()
-        if job is None or not job.retries_left:
+        if is_last_attempt():
             message.state = "failed"
         db.session.commit()
         log.warning("email %s not sent (attempt %d): %s", message.id, message.attempts, exc)

@@ -17,6 +17,10 @@ from lapor.models import OutboxItem
 
 log = logging.getLogger(__name__)
 LIVE = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, JobStatus.SCHEDULED}
+# Keys in a session's info: the outbox runner's list of the work the session committed, and
+# whether the item being carried out is on its last attempt.
+_KEPT = "lapor_kept_work"
+_LAST_ATTEMPT = "lapor_last_attempt"
 
 
 def get_queue() -> Queue:
@@ -50,8 +54,28 @@ def _note_new_work(session, _flush_context) -> None:
 
 def _enqueue_new_work(session) -> None:
     ids = session.info.pop("lapor_new_work", None)
-    if ids and has_app_context():
+    if not ids:
+        return
+    kept = session.info.get(_KEPT)
+    if kept is not None:
+        kept.extend(ids)
+    elif has_app_context():
         enqueue_outbox(ids)
+
+
+def keep_new_work(session, last_attempt: bool) -> list[int]:
+    """For the outbox runner: the ids of work that ``session`` commits from now on are collected
+    in the returned list instead of queued (the runner carries them out itself), and
+    ``is_last_attempt`` answers ``last_attempt`` until the session ends."""
+    session.info[_LAST_ATTEMPT] = last_attempt
+    kept = session.info[_KEPT] = []
+    return kept
+
+
+def is_last_attempt() -> bool:
+    """Whether an outbox handler's failure now is final: no retry will follow. Called
+    outside the runner (directly), nothing retries."""
+    return db.session.info.get(_LAST_ATTEMPT, True)
 
 
 def _forget_new_work(session) -> None:

@@ -46,9 +46,11 @@ def kill_group(process, sig) -> None:
         pass
 
 
-def kill_worker_in_a_job(app, tmp_path, blocker, job_id: str | None = None, settle: float = 0) -> None:
-    """Start ``lapor worker``, wait until it is inside a job (``job_id``, or any), SIGKILL it,
-    then release ``blocker``, the connection whose lock held the job up."""
+def kill_worker_in_a_job(app, tmp_path, blocker, job_id: str | None = None, settle: float = 0,
+                         ready=None) -> None:
+    """Start ``lapor worker``, wait until it is inside a job (``job_id``, or any) and ``ready()``
+    (if given) is true, SIGKILL it, then release ``blocker``, the connection whose lock held the
+    job up."""
     import signal
     import time
 
@@ -66,7 +68,7 @@ def kill_worker_in_a_job(app, tmp_path, blocker, job_id: str | None = None, sett
 
             def started() -> bool:
                 ids = registry.get_job_ids()
-                return job_id in ids if job_id else bool(ids)
+                return (job_id in ids if job_id else bool(ids)) and (ready is None or ready())
 
             deadline = time.monotonic() + 30
             while not started() and time.monotonic() < deadline:
@@ -162,6 +164,48 @@ def test_worker_killed_mid_routing_is_recovered_and_routes_once(app, demo, tmp_p
         report = db.session.scalars(select(Report).where(Report.tracking_id == tracking_id)).one()
         assert report.state == "disposed"
         assert [e.kind for e in report.events] == ["submitted", "disposed"]
+
+
+def test_worker_killed_in_a_follow_up_notifies_once_later(app, demo, tmp_path):
+    """The worker dies (SIGKILL) after routing a report, while it makes the reporter's
+    notification in the same job; the relay hands the notification on, and it is made once."""
+    from sqlalchemy import create_engine, text
+
+    from lapor.models import OutboxItem, OutgoingMessage
+    from workers.worker import work
+
+    settings = app.config["LAPOR"]
+    if settings.database_url.startswith("sqlite"):
+        pytest.skip("needs a table lock that lets routing through and holds the notification")
+    client = app.test_client()
+    tracking_id = client.post("/api/v1/reports", json=REPORT).get_json()["tracking_id"]
+    blocker = create_engine(settings.database_url).connect()
+    blocker.execute(text("LOCK TABLE outgoing_message IN EXCLUSIVE MODE"))  # messages wait
+    watcher = create_engine(settings.database_url)
+
+    def routed() -> bool:
+        with watcher.connect() as c:
+            return bool(c.execute(text(
+                "SELECT count(*) FROM outbox WHERE topic = 'route_report' AND processed_at IS NOT NULL"
+            )).scalar())
+
+    try:
+        kill_worker_in_a_job(app, tmp_path, blocker, ready=routed, settle=0.5)
+    finally:
+        watcher.dispose()
+    with app.app_context():
+        notify = db.session.scalars(select(OutboxItem).where(OutboxItem.topic == "notify")).one()
+        assert notify.processed_at is None  # killed before its commit: nothing of it was kept
+        relay_outbox(utcnow())
+    work(app, burst=True)
+    with app.app_context():
+        report = db.session.scalars(select(Report).where(Report.tracking_id == tracking_id)).one()
+        assert [e.kind for e in report.events] == ["submitted", "disposed"]
+        sent = db.session.scalars(select(OutgoingMessage.channel).where(
+            OutgoingMessage.report_id == report.id).order_by(OutgoingMessage.channel)).all()
+        assert sent == ["email", "sms"]  # one each, for the disposition
+        pending = db.session.scalars(select(OutboxItem).where(OutboxItem.processed_at.is_(None)))
+        assert pending.all() == []
 
 
 @pytest.mark.skipif(

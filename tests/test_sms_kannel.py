@@ -469,3 +469,83 @@ def test_channel_registry_knows_sms(sms_app):
     assert channel.blueprint.name in sms_app.blueprints
     with pytest.raises(LookupError, match="no channel named 'fax'"):
         get_channel("fax")
+
+
+# The worker carries out a report's follow-ups (notification, its messages) in the routing job.
+
+WEB_REPORT = {"title": "Jalan rusak di depan pasar", "body": "Jalan berlubang di depan Pasar Cikupa.",
+              "agency": "TANGKAB", "reporter": {"phone": OWNER}}
+
+
+def outbox(query):
+    return query(lambda s: [(item.topic, item.processed_at is not None, item.attempts)
+                            for item in s.scalars(select(OutboxItem).order_by(OutboxItem.id))])
+
+
+def jobs_run(sms_app):
+    from lapor.queue import get_queue
+
+    with sms_app.app_context():
+        return sorted(get_queue().finished_job_registry.get_job_ids())
+
+
+def test_routing_job_also_notifies_the_reporter_and_sends_the_sms(gateway, query, work,
+                                                                 fake_sendsms, sms_app):
+    from rq.job import Job
+
+    from lapor.queue import get_queue, outbox_job_id
+
+    assert gateway.post("/api/v1/reports", json=WEB_REPORT).status_code == 201
+    [(route_id,)] = query(lambda s: s.execute(select(OutboxItem.id)).all())
+    work()
+    assert outbox(query) == [("route_report", True, 1), ("notify", True, 1), ("send_sms", True, 1)]
+    [notice] = fake_sendsms.requests
+    assert notice["to"] == OWNER_E164 and "diteruskan ke Dinas PUPR" in notice["text"]
+    assert jobs_run(sms_app) == [outbox_job_id(route_id)]  # one job, not three
+    with sms_app.app_context():
+        job = Job.fetch(outbox_job_id(route_id), connection=get_queue().connection)
+        assert job.return_value() == "disposed; 1 message(s); sent"
+
+
+def test_a_failing_follow_up_is_recorded_and_retried_as_its_own_job(gateway, query, work,
+                                                                   fake_sendsms, sms_app):
+    from rq.job import Job
+
+    from lapor.queue import get_queue, outbox_job_id
+    from workers.jobs import process_outbox
+
+    fake_sendsms.status, fake_sendsms.body = 503, "Kannel is shutting down"
+    assert gateway.post("/api/v1/reports", json=WEB_REPORT).status_code == 201
+    work()
+    [report] = reports(query)
+    assert report.state == "disposed"  # the failed SMS does not undo the routing
+    assert outbox(query) == [("route_report", True, 1), ("notify", True, 1), ("send_sms", False, 2)]
+    [notice] = query(lambda s: s.scalars(select(OutgoingMessage)).all())
+    # Tried in the routing job, then once in its own job: neither was its last attempt.
+    assert (notice.state, notice.attempts) == ("pending", 2)
+    assert "HTTP 503" in notice.last_error
+    send_id = query(lambda s: s.scalars(
+        select(OutboxItem.id).where(OutboxItem.topic == "send_sms")).one())
+    with sms_app.app_context():
+        job = Job.fetch(outbox_job_id(send_id), connection=get_queue().connection)
+        assert (job.get_status(), job.retries_left) == ("scheduled", 2)  # RQ's backoff
+    fake_sendsms.status, fake_sendsms.body = 202, "0: Accepted for delivery"
+    with sms_app.app_context():
+        assert process_outbox(send_id) == "sent"  # as the retry will
+    [notice] = query(lambda s: s.scalars(select(OutgoingMessage)).all())
+    assert (notice.state, notice.attempts, notice.last_error) == ("sent", 3, None)
+    assert len(fake_sendsms.requests) == 3
+
+
+def test_follow_ups_beyond_the_jobs_share_are_queued(gateway, query, work, fake_sendsms, sms_app,
+                                                     monkeypatch):
+    from lapor.queue import outbox_job_id
+    from workers import jobs
+
+    monkeypatch.setattr(jobs, "FOLLOW_UPS_MAX", 0)
+    assert gateway.post("/api/v1/reports", json=WEB_REPORT).status_code == 201
+    work()
+    assert outbox(query) == [("route_report", True, 1), ("notify", True, 1), ("send_sms", True, 1)]
+    ids = query(lambda s: s.scalars(select(OutboxItem.id).order_by(OutboxItem.id)).all())
+    assert jobs_run(sms_app) == sorted(outbox_job_id(i) for i in ids)
+    assert len(fake_sendsms.requests) == 1

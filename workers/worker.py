@@ -7,7 +7,7 @@ from rq import Queue, SimpleWorker
 from lapor.extensions import redis_ext
 
 
-def work(app, burst: bool = False) -> bool:
+def work(app, burst: bool = False, logging_level: str = "INFO") -> bool:
     """Work the Lapor queue; jobs run in this process (no fork per job) inside the app context.
 
     A job killed mid-way is not lost: the database outbox still lists its work
@@ -17,4 +17,4 @@ def work(app, burst: bool = False) -> bool:
         connection = redis_ext.client(app)
         queue = Queue(app.config["LAPOR"].queue_name, connection=connection)
         worker = SimpleWorker([queue], connection=connection)
-        return worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
+        return worker.work(burst=burst, with_scheduler=True, logging_level=logging_level)

@@ -26,7 +26,6 @@ from urllib.parse import parse_qsl, quote, urlencode
 from urllib.request import ProxyHandler, build_opener
 
 from flask import Blueprint, Response, current_app, request
-from rq import get_current_job
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -36,7 +35,7 @@ from lapor.clock import utcnow
 from lapor.extensions import db
 from lapor.models import Agency, OutgoingMessage, Report
 from lapor.phones import normalise_phone
-from lapor.queue import add_work
+from lapor.queue import add_work, is_last_attempt
 from lapor.workflow import CITIZEN, NewReport, StateConflict
 
 log = logging.getLogger(__name__)
@@ -301,7 +300,7 @@ def send_sms(payload: dict, now: datetime) -> str:
         accepted = _sendsms(settings(), message)
     except SendError as exc:
         message.last_error = str(exc)[:2000]
-        if _final_attempt():
+        if is_last_attempt():
             _advance(message.id, "failed")
         db.session.commit()
         log.warning("SMS %s not sent (attempt %d): %s", message.id, message.attempts, exc)
@@ -311,11 +310,6 @@ def send_sms(payload: dict, now: datetime) -> str:
     _advance(message.id, "sent")
     log.info("SMS %s handed to Kannel: %s", message.id, accepted)
     return "sent"
-
-
-def _final_attempt() -> bool:
-    job = get_current_job()
-    return job is None or not job.retries_left
 
 
 def _sendsms(config: KannelConfig, message: OutgoingMessage) -> str:
