@@ -200,7 +200,8 @@ def main() -> None:
             upgrade()
             seed_demo(now)
             agency = db.session.execute(text("SELECT id FROM agency WHERE code='TANGKAB'")).scalar()
-            t_fill, _ = timed(lambda: (db.session.execute(text(FILL), {"now": now, "agency": agency, "n": args.reports}),
+            params = {"now": now, "agency": agency, "n": args.reports}
+            t_fill, _ = timed(lambda: (db.session.execute(text(FILL), params),
                                        db.session.commit()))
             db.session.remove()
         n_due = args.reports // 100

@@ -47,7 +47,8 @@ def test_overdue_reports_escalations_and_drill_down(client, app, demo):
         db.session.commit()
     sign_in(client, demo, "banten")
     page = get(client, "/staff/pemantauan/")
-    tangkab = re.search(r"<tr class=\"row-late\">\s*<td[^>]*>Pemerintah Kabupaten Tangerang.*?</tr>", page, re.S).group(0)
+    late_row = r"<tr class=\"row-late\">\s*<td[^>]*>Pemerintah Kabupaten Tangerang.*?</tr>"
+    tangkab = re.search(late_row, page, re.S).group(0)
     cells = re.findall(r"<td[^>]*>(.*?)</td>", tangkab, re.S)
     assert cells[1:3] == ["2", '<a href="/staff/?agency=TANGKAB&amp;overdue=1">1</a>']
     assert (cells[5], cells[6]) == ("2", "0")  # interventions: the sweeper's and the coordinator's

@@ -81,7 +81,8 @@ def test_bad_filter_values_are_ignored_with_a_notice_never_a_500(client, app, de
     sign_in(client, demo, "tangkab")
     page = get(client, "/staff/?state=nope&category=zz&channel=fax&from=2026-13-01&page=x&agency=<b>")
     assert tid in page
-    assert "Isian berikut tidak dikenali dan diabaikan: Status, Kanal, Kategori, Instansi, Diterima sejak, Halaman." in page
+    assert ("Isian berikut tidak dikenali dan diabaikan: Status, Kanal, Kategori, Instansi, "
+            "Diterima sejak, Halaman.") in page
     assert "<b>" not in page
     english = get(client, "/staff/?state=nope&lang=en")
     assert "These filters were not understood and are ignored: Status." in english
