@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from lapor.app import create_app
@@ -64,3 +65,17 @@ def test_healthz_names_what_is_down(app, client):
     response = _app_without_redis(app).test_client().get("/healthz")
     assert response.status_code == 503
     assert response.get_json() == {"database": "ok", "redis": "down"}
+
+
+def test_every_failed_attempt_is_counted_on_the_item(ctx, demo):
+    from workers.jobs import process_outbox
+
+    item = OutboxItem(topic="route_report", payload={}, created_at=utcnow())  # no report id
+    db.session.add(item)
+    db.session.commit()
+    item_id = item.id
+    for attempt in (1, 2):
+        with pytest.raises(KeyError):
+            process_outbox(item_id)
+        item = db.session.get(OutboxItem, item_id)
+        assert (item.attempts, item.last_error, item.processed_at) == (attempt, "KeyError: 'report_id'", None)

@@ -66,6 +66,7 @@ def process_outbox(item_id: int) -> str:
 def _carry_out(item_id: int, last_attempt: bool) -> tuple[str, list[int]]:
     """One outbox item in its own transaction: its outcome, and the work it committed."""
     kept = keep_new_work(db.session(), last_attempt)
+    attempt = 0
     try:
         query = select(OutboxItem).where(OutboxItem.id == item_id).with_for_update()
         item = db.session.scalars(query).first()
@@ -73,18 +74,17 @@ def _carry_out(item_id: int, last_attempt: bool) -> tuple[str, list[int]]:
             db.session.rollback()
             return "done-before", kept
         now = utcnow()
-        item.attempts += 1
+        attempt = item.attempts + 1  # written with the outcome: one UPDATE of the item
         try:
             outcome = HANDLERS[item.topic](item.payload, now)
         except NotYet as wait:
             return _defer(item, wait.at), kept
-        item.processed_at = now
-        item.last_error = None
+        item.attempts, item.processed_at, item.last_error = attempt, now, None
         db.session.commit()
         return outcome, kept
     except Exception as exc:
         db.session.rollback()
-        _record_failure(item_id, exc)
+        _record_failure(item_id, exc, attempt)
         if kept:  # committed by the handler before it failed: not lost, queued as usual
             enqueue_outbox(kept)
         raise  # RQ retries with backoff and keeps the failure visible
@@ -105,10 +105,13 @@ def _defer(item: OutboxItem, at) -> str:
     return f"deferred until {at.isoformat()}"
 
 
-def _record_failure(item_id: int, exc: Exception) -> None:
+def _record_failure(item_id: int, exc: Exception, attempt: int) -> None:
+    """Keep the error, and count the attempt that the rollback undid (a handler that commits
+    before it raises may have counted it already)."""
     try:
         item = db.session.get(OutboxItem, item_id)
         if item is not None:
+            item.attempts = max(item.attempts, attempt)
             item.last_error = f"{exc.__class__.__name__}: {exc}"[:2000]
             db.session.commit()
     except Exception:
