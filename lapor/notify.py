@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from lapor.extensions import db
 from lapor.i18n import gettext
-from lapor.models import OutgoingMessage, Report, ReportEvent, User, supervision
+from lapor.models import OutgoingMessage, Report, ReportEvent, User, lineage, supervision
 from lapor.phones import normalise_phone
 from lapor.queue import NotYet, add_work
 from lapor.sla.adapter import calendar_for
@@ -119,16 +119,13 @@ def staff_drafts(event: ReportEvent, report: Report) -> list[Draft]:
 
 
 def _staff_emails(report: Report) -> list[str]:
-    if report.agency is None:
+    if report.agency_id is None:
         return []
-    lineage = []
-    node = report.agency
-    while node is not None:
-        lineage.append(node.id)
-        node = node.parent
+    above = set(db.session.scalars(lineage(report.agency_id))) - {report.agency_id}
     coordinators = set(db.session.scalars(
-        select(supervision.c.coordinator_id).where(supervision.c.agency_id.in_(lineage))
-    )) | set(lineage[1:])
+        select(supervision.c.coordinator_id).where(
+            supervision.c.agency_id.in_(above | {report.agency_id}))
+    )) | above
     users = db.session.scalars(select(User).where(
         User.active.is_(True), User.email.is_not(None),
         ((User.role == "agency_admin") & (User.agency_id == report.agency_id))

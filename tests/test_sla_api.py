@@ -134,3 +134,15 @@ def test_a_calendar_or_policy_change_reaches_the_next_request_before_any_recompu
         assert report.policy_code == "khusus"
         expected = workflow.calendar_for(None).add_working_days(report.received_at, 3)
         assert report.disposition_due_at == expected
+
+
+def test_an_agency_closure_holds_for_its_units_and_not_above_it(client, demo, token):
+    due = "/api/v1/sla/due?received=2026-03-02T10:00:00%2B07:00&working_days=1&agency="
+
+    def deadline(agency: str) -> str:
+        return client.get(due + agency, headers=token("dispatcher")).get_json()["due"]
+
+    closure = {"date": "2026-03-03", "kind": "closure", "agency": "TANGKAB", "note": "Banjir"}
+    assert client.post("/api/v1/calendar/days", json=closure, headers=token("admin")).status_code == 201
+    assert deadline("TANGKAB") == deadline("DPUPRTANGKAB") == "2026-03-04T10:00:00+07:00"
+    assert deadline("BANTEN") == "2026-03-03T10:00:00+07:00"  # the province above keeps working

@@ -59,6 +59,13 @@ def subtree_ids(agency_id: int) -> list[int]:
     return list(db.session.scalars(select(tree.c.id)))
 
 
+def lineage(agency_id: int):
+    """A query of the agency's id and those of every agency above it (recursive)."""
+    tree = select(Agency.id, Agency.parent_id).where(Agency.id == agency_id).cte("lineage", recursive=True)
+    tree = tree.union_all(select(Agency.id, Agency.parent_id).where(Agency.id == tree.c.parent_id))
+    return select(tree.c.id)
+
+
 def is_within(agency_id: int, ancestor_id: int) -> bool:
     """Whether `agency_id` is `ancestor_id` or one of its sub-units."""
     return agency_id in subtree_ids(ancestor_id)

@@ -8,7 +8,7 @@ from functools import lru_cache
 from sqlalchemy import or_, select
 
 from lapor.extensions import db
-from lapor.models import Agency, CalendarDay, Report, SlaPolicy
+from lapor.models import Agency, CalendarDay, Report, SlaPolicy, lineage
 from lapor.sla import deadlines, escalation
 from lapor.sla.calendar import DEFAULT_HOURS, WorkCalendar
 
@@ -38,18 +38,12 @@ def calendar_for_due(agency: Agency | None, timezone: str | None) -> WorkCalenda
 
 
 def _build_calendar(agency: Agency | None) -> WorkCalendar:
-    owners = [None]
-    node = agency
-    while node is not None:
-        owners.append(node.id)
-        node = node.parent
-    days = db.session.execute(
-        select(CalendarDay.day, CalendarDay.kind, CalendarDay.agency_id).where(
-            or_(CalendarDay.agency_id.is_(None), CalendarDay.agency_id.in_(owners[1:]))
-        )
-    ).all()
-    closures = frozenset(d for d, kind, _ in days if kind == "closure")
-    extra = frozenset(d for d, kind, _ in days if kind == "working") - closures
+    applies = CalendarDay.agency_id.is_(None)  # national days, and the agency's and its parents'
+    if agency is not None:
+        applies = or_(applies, CalendarDay.agency_id.in_(lineage(agency.id)))
+    days = db.session.execute(select(CalendarDay.day, CalendarDay.kind).where(applies)).all()
+    closures = frozenset(d for d, kind in days if kind == "closure")
+    extra = frozenset(d for d, kind in days if kind == "working") - closures
     if agency is None:
         return _shared_calendar(NATIONAL_TIMEZONE, None, closures, extra)
     hours = (agency.office_open, agency.office_close)
