@@ -146,3 +146,24 @@ def test_an_agency_closure_holds_for_its_units_and_not_above_it(client, demo, to
     assert client.post("/api/v1/calendar/days", json=closure, headers=token("admin")).status_code == 201
     assert deadline("TANGKAB") == deadline("DPUPRTANGKAB") == "2026-03-04T10:00:00+07:00"
     assert deadline("BANTEN") == "2026-03-03T10:00:00+07:00"  # the province above keeps working
+
+
+def test_a_recompute_goes_on_share_by_share_until_every_open_report_is_done(
+        client, app, demo, token, run_worker, monkeypatch):
+    from sqlalchemy import select
+
+    from lapor.models import OutboxItem
+    from workers import jobs
+
+    monkeypatch.setattr(jobs, "RECOMPUTE_SHARE", 2)  # a national change meets a million reports
+    opened = [_open_report(app) for _ in range(5)]
+    closure = {"date": "2026-03-03", "kind": "closure", "note": "Banjir"}
+    assert client.post("/api/v1/calendar/days", json=closure, headers=token("admin")).status_code == 201
+    run_worker()
+    assert [_followup_due(app, report_id) for report_id, _ in opened] == [
+        before + timedelta(days=1) for _, before in opened]
+    with app.app_context():
+        items = db.session.scalars(select(OutboxItem).where(
+            OutboxItem.topic == "recompute_deadlines").order_by(OutboxItem.id)).all()
+        assert [item.payload.get("after_id") for item in items] == [None, opened[1][0], opened[3][0]]
+        assert all(item.processed_at is not None for item in items)

@@ -20,7 +20,7 @@ from lapor.extensions import db
 from lapor.mailer import send_email
 from lapor.models import OutboxItem
 from lapor.notify import notify
-from lapor.queue import NotYet, enqueue_outbox, enqueue_outbox_at, keep_new_work
+from lapor.queue import NotYet, add_work, enqueue_outbox, enqueue_outbox_at, keep_new_work
 from lapor.queue import relay_outbox as _relay
 from lapor.routing import load_for_routing, route_report
 from lapor.sla.recompute import recompute
@@ -30,6 +30,9 @@ log = logging.getLogger(__name__)
 # Follow-ups one job carries out itself before it queues the rest.
 FOLLOW_UPS_MAX = 20
 FOLLOW_UPS_SECONDS = 30.0
+# Open reports one recompute item examines (in batches) before it leaves the rest to another.
+RECOMPUTE_SHARE = 10_000
+RECOMPUTE_BATCH = 500
 
 
 def process_outbox(item_id: int) -> str:
@@ -134,11 +137,17 @@ def _recompute(payload: dict, now) -> str:
             job.meta["progress"] = {"examined": examined, "changed": changed}
             job.save_meta()
 
-    examined, changed = recompute(
+    examined, changed, resume_after = recompute(
         now, payload.get("reason", "calendar"), agency_id=payload.get("agency_id"),
-        policy_code=payload.get("policy"), progress=progress,
+        policy_code=payload.get("policy"), progress=progress, after_id=payload.get("after_id", 0),
+        batch=min(RECOMPUTE_BATCH, RECOMPUTE_SHARE), limit=RECOMPUTE_SHARE,
     )
-    return f"{examined} examined, {changed} changed"
+    if resume_after is None:
+        return f"{examined} examined, {changed} changed"
+    # The rest is work of its own, committed with this item: no job outlasts its timeout, and
+    # one that dies starts again from its own share, not from the first report.
+    add_work("recompute_deadlines", {**payload, "after_id": resume_after}, now)
+    return f"{examined} examined, {changed} changed; the rest follows after report #{resume_after}"
 
 
 HANDLERS = {
