@@ -9,7 +9,9 @@ Every figure is reported against a baseline measured in the same run:
 - escalate: the sweeper on the due set vs the claim alone;
 - deadline maths: add_working_days vs plain datetime + timedelta;
 - delay: deadline → recorded intervention with `lapor worker` and `lapor scheduler` running,
-  against the scheduler's sweep interval.
+  against the scheduler's sweep interval;
+- recompute: one share of the deadline recompute a calendar change starts, against RQ's job
+  timeout (a share must finish well within it).
 """
 
 from __future__ import annotations
@@ -133,6 +135,18 @@ def bench_deadline_maths(samples=20_000):
     return samples / t_cal, samples / t_plain
 
 
+def bench_recompute(app, now):
+    """One share of a deadline recompute over the open reports, as the worker's job runs it."""
+    from lapor.sla.recompute import recompute
+    from workers.jobs import RECOMPUTE_BATCH, RECOMPUTE_SHARE
+
+    with app.app_context():
+        t_share, (examined, changed, _) = timed(lambda: recompute(
+            now + timedelta(days=1), "bench", batch=RECOMPUTE_BATCH, limit=RECOMPUTE_SHARE))
+        db.session.remove()
+    return t_share, examined, changed
+
+
 def bench_delay(settings: Settings, reports=5, margin=4.0):
     """Deadlines a few seconds ahead; measure when the worker records their interventions."""
     from lapor import workflow
@@ -208,6 +222,7 @@ def main() -> None:
         t_index, t_seq, claimed, t_batch, t_sweep, swept = bench_claim(app, now, n_due)
         rate_cal, rate_plain = bench_deadline_maths()
         delays = bench_delay(settings)
+        t_share, share_examined, share_changed = bench_recompute(app, now)  # last: moves deadlines
     finally:
         drop_database(args.pg, url)
 
@@ -220,6 +235,13 @@ def main() -> None:
           f"= {swept / t_sweep:,.0f}/s | vs claim alone {t_sweep / t_index:.1f}x")
     print(f"deadline computations: {rate_cal:,.0f}/s | plain timedelta {rate_plain:,.0f}/s "
           f"| ratio {rate_plain / rate_cal:.0f}x")
+    from rq import Queue
+
+    shares = args.reports / share_examined
+    print(f"deadline recompute, one share: {share_examined:,} open reports ({share_changed:,} changed) "
+          f"in {t_share:.1f} s, {t_share / share_examined * 1000:.2f} ms each | RQ's job timeout "
+          f"{Queue.DEFAULT_TIMEOUT} s: {t_share / Queue.DEFAULT_TIMEOUT:.0%} of it; all {args.reports:,} "
+          f"in {shares:.0f} shares, about {t_share * shares / 60:.0f} min")
     if delays:
         print(f"deadline -> intervention delay over {len(delays)} reports: "
               f"median {statistics.median(delays):.2f} s, max {max(delays):.2f} s "
