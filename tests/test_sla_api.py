@@ -167,3 +167,16 @@ def test_a_recompute_goes_on_share_by_share_until_every_open_report_is_done(
             OutboxItem.topic == "recompute_deadlines").order_by(OutboxItem.id)).all()
         assert [item.payload.get("after_id") for item in items] == [None, opened[1][0], opened[3][0]]
         assert all(item.processed_at is not None for item in items)
+
+
+def test_an_agency_tree_broken_into_a_cycle_does_not_hang_its_calendar_or_reach(app, demo):
+    # No code path makes a cycle; a hand-edited database might, and must not hang the service.
+    from lapor.models import lineage, subtree_ids
+
+    with app.app_context():
+        tangkab, unit = f.agency("TANGKAB"), f.agency("DPUPRTANGKAB")
+        tangkab.parent_id = unit.id
+        db.session.commit()
+        assert set(db.session.scalars(lineage(unit.id))) == {unit.id, tangkab.id}
+        assert {tangkab.id, unit.id} <= set(subtree_ids(unit.id))  # each is below the other now
+        assert workflow.calendar_for(unit).timezone == "Asia/Jakarta"

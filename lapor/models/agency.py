@@ -55,14 +55,14 @@ class Agency(db.Model):
 def subtree_ids(agency_id: int) -> list[int]:
     """The agency and every unit below it, found with a recursive query."""
     tree = select(Agency.id).where(Agency.id == agency_id).cte("tree", recursive=True)
-    tree = tree.union_all(select(Agency.id).where(Agency.parent_id == tree.c.id))
+    tree = tree.union(select(Agency.id).where(Agency.parent_id == tree.c.id))  # UNION: ends on a cycle
     return list(db.session.scalars(select(tree.c.id)))
 
 
 def lineage(agency_id: int):
     """A query of the agency's id and those of every agency above it (recursive)."""
     tree = select(Agency.id, Agency.parent_id).where(Agency.id == agency_id).cte("lineage", recursive=True)
-    tree = tree.union_all(select(Agency.id, Agency.parent_id).where(Agency.id == tree.c.parent_id))
+    tree = tree.union(select(Agency.id, Agency.parent_id).where(Agency.id == tree.c.parent_id))
     return select(tree.c.id)
 
 
