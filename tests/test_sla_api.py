@@ -153,6 +153,7 @@ def test_a_recompute_goes_on_share_by_share_until_every_open_report_is_done(
     from sqlalchemy import select
 
     from lapor.models import OutboxItem
+    from lapor.queue import get_queue, outbox_job_id
     from workers import jobs
 
     monkeypatch.setattr(jobs, "RECOMPUTE_SHARE", 2)  # a national change meets a million reports
@@ -167,6 +168,9 @@ def test_a_recompute_goes_on_share_by_share_until_every_open_report_is_done(
             OutboxItem.topic == "recompute_deadlines").order_by(OutboxItem.id)).all()
         assert [item.payload.get("after_id") for item in items] == [None, opened[1][0], opened[3][0]]
         assert all(item.processed_at is not None for item in items)
+        # Each share is a job of its own: other work gets its turn in between.
+        finished = set(get_queue().finished_job_registry.get_job_ids())
+        assert {outbox_job_id(item.id) for item in items} <= finished
 
 
 def test_an_agency_tree_broken_into_a_cycle_does_not_hang_its_calendar_or_reach(app, demo):

@@ -33,6 +33,10 @@ FOLLOW_UPS_SECONDS = 30.0
 # Open reports one recompute item examines (in batches) before it leaves the rest to another.
 RECOMPUTE_SHARE = 10_000
 RECOMPUTE_BATCH = 500
+# Follow-ups that always get a job of their own: a recompute share is long, commits batch by
+# batch (so its item is not locked throughout, and only a live job keeps the relay off it),
+# and other work should get its turn between shares.
+OWN_JOB_TOPICS = frozenset({"recompute_deadlines"})
 
 
 def process_outbox(item_id: int) -> str:
@@ -54,7 +58,7 @@ def process_outbox(item_id: int) -> str:
             break
         follow_up = pending.pop(0)
         try:
-            outcome, more = _carry_out(follow_up, last_attempt=False)
+            outcome, more = _carry_out(follow_up, last_attempt=False, follow_up=True)
         except Exception:
             log.warning("outbox item %s failed in the job of item %s; queued for its retries",
                         follow_up, item_id, exc_info=True)
@@ -66,7 +70,7 @@ def process_outbox(item_id: int) -> str:
     return "; ".join(outcomes)
 
 
-def _carry_out(item_id: int, last_attempt: bool) -> tuple[str, list[int]]:
+def _carry_out(item_id: int, last_attempt: bool, follow_up: bool = False) -> tuple[str, list[int]]:
     """One outbox item in its own transaction: its outcome, and the work it committed."""
     kept = keep_new_work(db.session(), last_attempt)
     attempt = 0
@@ -76,6 +80,10 @@ def _carry_out(item_id: int, last_attempt: bool) -> tuple[str, list[int]]:
         if item is None or item.processed_at is not None:
             db.session.rollback()
             return "done-before", kept
+        if follow_up and item.topic in OWN_JOB_TOPICS:
+            db.session.rollback()
+            enqueue_outbox([item_id])
+            return f"{item.topic} #{item_id} queued", kept
         now = utcnow()
         attempt = item.attempts + 1  # written with the outcome: one UPDATE of the item
         try:
