@@ -1,8 +1,9 @@
 """RQ job entry points: thin, idempotent wrappers around the services.
 
-Each job runs inside the worker's app context, opens its own transaction and
-leaves the session clean, so a job that runs twice changes nothing the second
-time.
+Each job runs inside the worker's app context; every outbox item it carries out
+(the job's own, then the follow-ups that one commits) gets a transaction of its
+own and leaves the session clean, so a job that runs twice changes nothing the
+second time.
 """
 
 from __future__ import annotations
