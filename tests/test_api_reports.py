@@ -226,3 +226,31 @@ def test_a_nul_character_is_a_clear_422_not_a_database_error(client, demo):
     response = client.post("/api/v1/reports", json={**REPORT, "body": "Jalan rusak\x00 parah sekali"})
     assert response.status_code == 422
     assert response.get_json()["errors"]["body"] == ["Berisi karakter yang tidak diizinkan."]
+
+
+def test_a_page_of_reports_takes_as_many_statements_however_many_it_holds(client, app, demo,
+                                                                        run_worker, token):
+    from sqlalchemy import event
+
+    for n in range(6):
+        submit(client, title=f"Sampah menumpuk nomor {n}", reporter={"phone": f"08123456780{n}"})
+    run_worker()
+    headers = token("tangkab")
+    statements = []
+
+    def count(*_args):
+        statements.append(1)
+
+    pages = {}
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        for size in (2, 6):
+            statements.clear()
+            body = client.get(f"/api/v1/reports?per_page={size}", headers=headers).get_json()
+            pages[size] = (len(body["items"]), len(statements))
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert [items for items, _ in pages.values()] == [2, 6]
+    assert pages[2][1] == pages[6][1]  # timelines, agencies and categories come page by page

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import request, url_for
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from lapor import access, workflow
 from lapor.api.parsing import Blueprint
@@ -33,6 +34,8 @@ from lapor.workflow import CITIZEN, NewReport
 
 blp = Blueprint("reports", __name__, description="Reports and their workflow")
 STAFF = [{"bearer": []}]
+# What every report of a page shows, loaded for the whole page at once (not per report).
+LIST_LOADS = (selectinload(Report.events), selectinload(Report.agency), selectinload(Report.category))
 REPORTER = [{"reporterToken": []}]
 
 
@@ -81,7 +84,8 @@ def list_reports(args):
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     page, per_page = args["page"], args["per_page"]
     rows = db.session.scalars(
-        query.order_by(Report.received_at.desc()).offset((page - 1) * per_page).limit(per_page)
+        query.options(*LIST_LOADS)
+        .order_by(Report.received_at.desc()).offset((page - 1) * per_page).limit(per_page)
     )
     audience = "staff" if actor else "public"
     return {
