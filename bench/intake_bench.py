@@ -3,10 +3,13 @@
     python bench/intake_bench.py [--seconds 20] [--web-workers 4]
 
 Needs `wrk` (Debian package) on PATH. Runs, in the same run and on the same
-machine, against the same gunicorn settings:
-- Lapor's POST /api/v1/reports (commit + outbox + enqueue), with `lapor worker` routing;
-- the baseline: a bare Flask endpoint doing one INSERT into the same database.
-Reports throughput, latency percentiles and errors, then checks that every
+machine, against the same gunicorn settings, two wrk processes at once: citizens
+posting reports, and staff reading their report list:
+- Lapor: POST /api/v1/reports (commit + outbox + enqueue), with `lapor worker`
+  routing, beside GET /api/v1/reports with an agency admin's bearer token;
+- the baseline: a bare Flask app whose POST does one INSERT into the same database
+  and whose GET reads a count and the latest 20 rows.
+Reports throughput, latency percentiles and errors of each, then checks that every
 accepted report is in the database and routed (nothing lost).
 """
 
@@ -24,6 +27,7 @@ import sys
 import tempfile
 import textwrap
 import time
+import urllib.request
 import uuid
 from pathlib import Path
 
@@ -33,10 +37,16 @@ ROOT = Path(__file__).resolve().parents[1]
 BODY = {"title": "Jalan rusak di depan pasar", "agency": "TANGKAB",
         "body": "Jalan berlubang besar di depan Pasar Cikupa, membahayakan pengendara motor. " * 4}
 
-WRK_SCRIPT = """
+WRK_POST = """
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 wrk.body = [[{body}]]
+"""
+WRK_READ = """
+wrk.method = "GET"
+wrk.headers["Authorization"] = "Bearer {token}"
+"""
+WRK_RESULT = """
 done = function(summary, latency, requests)
   io.write(string.format("RESULT %d %d %d %d %.3f %.3f %.3f %.3f\\n",
     summary.requests, summary.errors.status, summary.errors.connect + summary.errors.read
@@ -62,8 +72,16 @@ BARE_APP = textwrap.dedent("""
                 c.execute(text("INSERT INTO bare (title, body) VALUES (:t, :b)"),
                           {"t": data["title"], "b": data["body"]})
             return {"ok": True}, 201
+
+        @app.get("/api/v1/reports")
+        def latest():
+            with engine.connect() as c:
+                total = c.execute(text("SELECT count(*) FROM bare")).scalar()
+                rows = c.execute(text("SELECT id, title, body FROM bare ORDER BY id DESC LIMIT 20")).all()
+            return {"total": total, "items": [dict(r._mapping) for r in rows]}
         return app
 """)
+READ_PATH = "/api/v1/reports?per_page=20"
 
 
 def free_port() -> int:
@@ -82,16 +100,39 @@ def wait_for(port: int, seconds: float = 30) -> None:
     raise RuntimeError(f"nothing listening on {port}")
 
 
-def run_wrk(port: int, seconds: int, connections: int, script: Path) -> dict:
-    out = subprocess.run(
-        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "-s", str(script), "--latency",
-         f"http://127.0.0.1:{port}/api/v1/reports"],
-        capture_output=True, text=True, check=True).stdout
+def run_wrk(port: int, seconds: int, connections: int, script: Path, path: str = "/api/v1/reports"):
+    """Start wrk; ``wrk_result`` waits for it and reads its figures."""
+    return subprocess.Popen(
+        ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "-s", str(script), "--latency",
+         f"http://127.0.0.1:{port}{path}"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def mixed(port: int, args, post: Path, read: Path) -> tuple[dict, dict]:
+    """Citizens posting and staff reading at the same time."""
+    posting = run_wrk(port, args.seconds, args.connections, post)
+    reading = run_wrk(port, args.seconds, args.read_connections, read, READ_PATH)
+    return wrk_result(posting), wrk_result(reading)
+
+
+def wrk_result(process: subprocess.Popen) -> dict:
+    out, err = process.communicate()
+    if process.returncode:
+        raise RuntimeError(f"wrk failed: {err}")
     found = re.search(r"RESULT (\d+) (\d+) (\d+) ([\d.]+) ([\d.]+) ([\d.]+) ([\d.]+) ([\d.]+)", out)
     n, status_errors, socket_errors, duration_us, p50, p99, worst, mean = found.groups()
     return {"requests": int(n), "non_2xx": int(status_errors), "socket_errors": int(socket_errors),
             "rps": int(n) / (float(duration_us) / 1e6), "p50_ms": float(p50), "p99_ms": float(p99),
             "max_ms": float(worst)}
+
+
+def staff_token(port: int, password: str) -> str:
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/api/v1/auth/token", method="POST",
+        data=json.dumps({"username": "bench", "password": password}).encode(),
+        headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read())["access_token"]
 
 
 def gunicorn(app_spec: str, port: int, workers: int, env: dict, cwd: Path) -> subprocess.Popen:
@@ -112,7 +153,8 @@ def stop(process: subprocess.Popen) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=int, default=20)
-    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--connections", type=int, default=32, help="citizens posting")
+    parser.add_argument("--read-connections", type=int, default=4, help="staff reading")
     parser.add_argument("--web-workers", type=int, default=4)
     parser.add_argument("--pg", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/11")
@@ -135,14 +177,20 @@ def main() -> None:
         engine = create_engine(url)
         with engine.begin() as c:
             c.execute(text("CREATE TABLE bare (id serial PRIMARY KEY, title text, body text)"))
-        script = tmp / "post.lua"
-        script.write_text(WRK_SCRIPT.replace("{body}", json.dumps(BODY)))
+        password = uuid.uuid4().hex
+        subprocess.run([sys.executable, "-m", "lapor.cli", "users", "create", "--username", "bench",
+                        "--password", password, "--role", "agency_admin", "--agency", "TANGKAB"],
+                       env=env, check=True, capture_output=True)
+        post = tmp / "post.lua"
+        post.write_text(WRK_POST.replace("{body}", json.dumps(BODY)) + WRK_RESULT)
         (tmp / "bare_app.py").write_text(BARE_APP)
 
         port = free_port()
         bare = gunicorn("bare_app:create()", port, args.web_workers, env, tmp)
         wait_for(port)
-        baseline = run_wrk(port, args.seconds, args.connections, script)
+        bare_read = tmp / "bare_read.lua"
+        bare_read.write_text(WRK_READ.replace("{token}", "none") + WRK_RESULT)
+        baseline, baseline_reads = mixed(port, args, post, bare_read)
         stop(bare)
 
         port = free_port()
@@ -151,7 +199,9 @@ def main() -> None:
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         processes += [web, worker]
         wait_for(port)
-        lapor = run_wrk(port, args.seconds, args.connections, script)
+        read = tmp / "read.lua"
+        read.write_text(WRK_READ.replace("{token}", staff_token(port, password)) + WRK_RESULT)
+        lapor, lapor_reads = mixed(port, args, post, read)
         stop(web)
         catch_up_started = time.monotonic()
         deadline = catch_up_started + 300
@@ -175,11 +225,14 @@ def main() -> None:
 
     accepted = lapor["requests"] - lapor["non_2xx"]
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
-          f"gunicorn gthread {args.web_workers}x4, wrk {args.connections} connections, {args.seconds} s")
-    for label, r in (("bare Flask INSERT", baseline), ("Lapor intake", lapor)):
+          f"gunicorn gthread {args.web_workers}x4, wrk {args.connections} connections posting and "
+          f"{args.read_connections} reading, {args.seconds} s")
+    for label, r in (("bare Flask INSERT", baseline), ("Lapor intake", lapor),
+                     ("bare Flask reads", baseline_reads), ("Lapor staff reads", lapor_reads)):
         print(f"{label:>18}: {r['rps']:7.0f} req/s  p50 {r['p50_ms']:6.1f} ms  p99 {r['p99_ms']:6.1f} ms"
               f"  max {r['max_ms']:6.1f} ms  non-2xx {r['non_2xx']}  socket errors {r['socket_errors']}")
-    print(f"Lapor / bare throughput: {lapor['rps'] / baseline['rps']:.2f}")
+    print(f"Lapor / bare throughput: intake {lapor['rps'] / baseline['rps']:.2f}, "
+          f"staff reads {lapor_reads['rps'] / baseline_reads['rps']:.2f}")
     print(f"routing: {routed / (args.seconds + catch_up):.0f} reports/s over the run and the "
           f"{catch_up:.1f} s after it until the worker had routed them all")
     print(f"accepted {accepted}, in the database {total}, routed {routed}: "
