@@ -77,3 +77,31 @@ def test_report_marked_anonymous_later_hides_the_reporter_from_then_on(client, d
     assert client.get(url, headers=token("tangkab")).get_json()["reporter"]["name"] == "Siti Aminah"
     client.post(f"{url}/flags", json={"anonymous": True}, headers=token("dispatcher"))
     assert "Siti" not in client.get(url, headers=token("tangkab")).get_data(as_text=True)
+
+
+def test_what_a_coordinator_watches_is_found_in_one_query_however_many_it_supervises(app, demo):
+    from sqlalchemy import event, select
+
+    from lapor.extensions import db
+    from lapor.models import Agency, watched_ids
+
+    with app.app_context():
+        agencies = db.session.scalars(select(Agency)).all()
+
+        def below(agency):  # the obvious walk down the tree, for comparison
+            return {agency.id}.union(*(below(child) for child in agency.children))
+
+        statements = []
+
+        def count(*_args):
+            statements.append(1)
+
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            for coordinator in (a for a in agencies if a.code in ("OMBUDSMAN", "KEMENDAGRI", "BANTEN")):
+                statements.clear()
+                watched = watched_ids(coordinator)
+                assert len(statements) == 1
+                assert watched == below(coordinator).union(*(below(a) for a in coordinator.supervised))
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)

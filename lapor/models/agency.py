@@ -54,9 +54,14 @@ class Agency(db.Model):
 
 def subtree_ids(agency_id: int) -> list[int]:
     """The agency and every unit below it, found with a recursive query."""
-    tree = select(Agency.id).where(Agency.id == agency_id).cte("tree", recursive=True)
+    return list(db.session.scalars(_below(Agency.id == agency_id)))
+
+
+def _below(roots):
+    """A query of the ids of the agencies matching ``roots`` and of every unit below them."""
+    tree = select(Agency.id).where(roots).cte("tree", recursive=True)
     tree = tree.union(select(Agency.id).where(Agency.parent_id == tree.c.id))  # UNION: ends on a cycle
-    return list(db.session.scalars(select(tree.c.id)))
+    return select(tree.c.id)
 
 
 def lineage(agency_id: int):
@@ -72,8 +77,7 @@ def is_within(agency_id: int, ancestor_id: int) -> bool:
 
 
 def watched_ids(agency: Agency) -> set[int]:
-    """What a coordinator agency watches: its own subtree and every supervised agency's."""
-    ids = set(subtree_ids(agency.id))
-    for supervised in agency.supervised:
-        ids.update(subtree_ids(supervised.id))
-    return ids
+    """What a coordinator agency watches: its own subtree and every supervised agency's, in one
+    query however many it supervises (Ombudsman RI supervises every agency)."""
+    supervised = select(supervision.c.agency_id).where(supervision.c.coordinator_id == agency.id)
+    return set(db.session.scalars(_below((Agency.id == agency.id) | Agency.id.in_(supervised))))
