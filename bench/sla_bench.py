@@ -7,6 +7,7 @@ Run against a PostgreSQL server (a scratch database is created and dropped):
 Every figure is reported against a baseline measured in the same run:
 - claim: the indexed FOR UPDATE SKIP LOCKED claim vs the same query forced to a sequential scan;
 - escalate: the sweeper on the due set vs the claim alone;
+- latest reports: the home page's latest public reports by index vs a sort of all of them;
 - deadline maths: add_working_days vs plain datetime + timedelta;
 - delay: deadline → recorded intervention with `lapor worker` and `lapor scheduler` running,
   against the scheduler's sweep interval;
@@ -122,6 +123,28 @@ def bench_claim(app, now, n_due):
     return t_index, t_seq, claimed, t_batch, t_sweep, swept
 
 
+def bench_latest(app):
+    """The citizens' home page's latest public reports: by the (received_at, id) index, against
+    the same query with index scans off (a sort of every open report)."""
+    from lapor.access import public_reports
+    from lapor.models import Report
+
+    query = public_reports().order_by(Report.received_at.desc(), Report.id.desc()).limit(10)
+
+    def latest(force_sort: bool):
+        if force_sort:
+            db.session.execute(text("SET LOCAL enable_indexscan = off"))
+        rows = db.session.scalars(query).all()
+        db.session.rollback()
+        return len(rows)
+
+    with app.app_context():
+        t_index, _ = timed(lambda: latest(False), repeat=5)
+        t_sort, _ = timed(lambda: latest(True), repeat=3)
+        db.session.remove()
+    return t_index, t_sort
+
+
 def bench_deadline_maths(samples=20_000):
     from lapor.sla.calendar import WorkCalendar
 
@@ -220,6 +243,7 @@ def main() -> None:
             db.session.remove()
         n_due = args.reports // 100
         t_index, t_seq, claimed, t_batch, t_sweep, swept = bench_claim(app, now, n_due)
+        t_latest, t_latest_sort = bench_latest(app)
         rate_cal, rate_plain = bench_deadline_maths()
         delays = bench_delay(settings)
         t_share, share_examined, share_changed = bench_recompute(app, now)  # last: moves deadlines
@@ -233,6 +257,8 @@ def main() -> None:
     print(f"sweeper's ORM claim of one batch of 200 (with escalations and events): {t_batch*1000:.0f} ms")
     print(f"escalate due set (sweeper, batches of 200): {t_sweep:.2f} s for {swept:,} reports "
           f"= {swept / t_sweep:,.0f}/s | vs claim alone {t_sweep / t_index:.1f}x")
+    print(f"latest 10 public reports (home page): {t_latest*1000:.1f} ms by the received_at index "
+          f"| sorting every report: {t_latest_sort*1000:.0f} ms | ratio {t_latest_sort / t_latest:.0f}x")
     print(f"deadline computations: {rate_cal:,.0f}/s | plain timedelta {rate_plain:,.0f}/s "
           f"| ratio {rate_plain / rate_cal:.0f}x")
     from rq import Queue
