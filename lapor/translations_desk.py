@@ -262,6 +262,8 @@ DESK_MESSAGES: dict[str, tuple[str, str]] = {
     "desk.public.period": ("Periode", "Period"),
     "desk.public.days": ("{n} hari terakhir", "last {n} days"),
     "desk.public.empty": ("Belum ada laporan pada periode ini.", "No reports in this period."),
+    "desk.public.as_of": ("Angka per {at}; diperbarui paling lama setiap 10 menit.",
+                          "Figures as of {at}; brought up to date at least every 10 minutes."),
     "desk.public.note": (
         "Tepat waktu: disposisi dan tindak lanjut pertama sebelum batas waktu SLA, dihitung dalam hari kerja.",
         "On time: disposition and first follow-up before the SLA deadline, counted in working days.",

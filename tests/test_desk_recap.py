@@ -124,3 +124,34 @@ def test_names_that_look_like_formulas_stay_text_in_the_csv_and_xlsx(client, app
     cells = [cell for row in sheet.iter_rows(values_only=True) for cell in row]
     assert '\'=HYPERLINK("http://x","klik")' in cells
     assert not any(isinstance(c, str) and c.startswith(("=", "+", "-", "@")) for c in cells)
+
+
+def test_public_statistics_are_worked_out_once_in_a_while_not_at_every_visit(app, demo):
+    from lapor.extensions import redis_ext
+    from lapor.web.desk.public_stats import FRESH, figures_for
+
+    def tangkab(rows):
+        return next(row["received"] for row in rows if row["agency"]["code"] == "TANGKAB")
+
+    start = utcnow()
+    make(app, "disposed", "TANGKAB", received=start - DAY)
+    with app.app_context():
+        rows, at = figures_for(30, start)
+        assert (tangkab(rows), at) == (1, start)
+        make(app, "disposed", "TANGKAB", received=start - DAY)
+        assert figures_for(30, start + FRESH / 2) == (rows, start)  # fresh: shown as they are
+        later = start + FRESH
+        rows, at = figures_for(30, later)
+        assert (tangkab(rows), at) == (2, later)  # worked out again
+        make(app, "disposed", "TANGKAB", received=start - DAY)
+        # Another process is working them out: meanwhile the figures it has stand in.
+        redis_ext.client().set("lapor:public-stats:30:lock", "1")
+        assert figures_for(30, later + 2 * FRESH) == (rows, later)
+
+
+def test_public_statistics_are_shown_without_redis(app, demo):
+    from tests.test_outbox import _app_without_redis
+
+    make(app, "disposed", "TANGKAB")
+    page = get(_app_without_redis(app).test_client(), "/statistik")
+    assert "Pemerintah Kabupaten Tangerang" in page and "Angka per " in page
