@@ -1,7 +1,7 @@
 """initial schema
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-24 00:01:32.930363
 """
 
@@ -64,8 +64,10 @@ def upgrade() -> None:
     op.create_table('agency_supervision',
     sa.Column('coordinator_id', sa.Integer(), nullable=False),
     sa.Column('agency_id', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['agency_id'], ['agency.id'], name=op.f('fk_agency_supervision_agency_id_agency'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['coordinator_id'], ['agency.id'], name=op.f('fk_agency_supervision_coordinator_id_agency'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['agency_id'], ['agency.id'],
+                            name=op.f('fk_agency_supervision_agency_id_agency'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['coordinator_id'], ['agency.id'],
+                            name=op.f('fk_agency_supervision_coordinator_id_agency'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('coordinator_id', 'agency_id', name=op.f('pk_agency_supervision'))
     )
     op.create_table('category',
@@ -172,7 +174,8 @@ def upgrade() -> None:
     sa.Column('seq', sa.Integer(), nullable=False),
     sa.Column('actor_user_id', sa.Integer(), nullable=True),
     sa.Column('note', sa.Text(), nullable=True),
-    sa.ForeignKeyConstraint(['actor_user_id'], ['user_account.id'], name=op.f('fk_escalation_actor_user_id_user_account')),
+    sa.ForeignKeyConstraint(['actor_user_id'], ['user_account.id'],
+                            name=op.f('fk_escalation_actor_user_id_user_account')),
     sa.ForeignKeyConstraint(['agency_id'], ['agency.id'], name=op.f('fk_escalation_agency_id_agency')),
     sa.ForeignKeyConstraint(['report_id'], ['report.id'], name=op.f('fk_escalation_report_id_report')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_escalation')),
@@ -198,7 +201,8 @@ def upgrade() -> None:
     sa.Column('public', sa.Boolean(), nullable=False),
     sa.Column('data', sa.JSON(), nullable=True),
     sa.ForeignKeyConstraint(['actor_agency_id'], ['agency.id'], name=op.f('fk_report_event_actor_agency_id_agency')),
-    sa.ForeignKeyConstraint(['actor_user_id'], ['user_account.id'], name=op.f('fk_report_event_actor_user_id_user_account')),
+    sa.ForeignKeyConstraint(['actor_user_id'], ['user_account.id'],
+                            name=op.f('fk_report_event_actor_user_id_user_account')),
     sa.ForeignKeyConstraint(['agency_id'], ['agency.id'], name=op.f('fk_report_event_agency_id_agency')),
     sa.ForeignKeyConstraint(['report_id'], ['report.id'], name=op.f('fk_report_event_report_id_report')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_report_event'))
