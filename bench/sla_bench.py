@@ -12,7 +12,11 @@ Every figure is reported against a baseline measured in the same run:
 - delay: deadline → recorded intervention with `lapor worker` and `lapor scheduler` running,
   against the scheduler's sweep interval;
 - recompute: one share of the deadline recompute a calendar change starts, against RQ's job
-  timeout (a share must finish well within it).
+  timeout (a share must finish well within it);
+- scorecards: an agency's scorecard over a month of followed-up reports, taking the median of
+  the working time stored at each first follow-up, against working each one out in the agency's
+  calendar (as for reports followed up before it was stored); also how long `lapor sla backfill`
+  takes to store them.
 """
 
 from __future__ import annotations
@@ -48,6 +52,18 @@ SELECT 'B' || g, md5(g::text), 'complaint', 'web', 'Laporan uji', 'Isi laporan u
     :agency, :now - interval '1 hour', :now + interval '1 day',
     CASE WHEN g % 100 = 0 THEN :now - interval '1 minute'
          ELSE :now + (interval '1 minute' * (60 + (g::bigint * 7919) % 43200)) END
+FROM generate_series(1, :n) AS g
+"""
+
+
+FOLLOWED_UP = """
+INSERT INTO report (tracking_id, access_token_hash, type, channel, title, body, anonymous,
+    confidential, urgent, state, policy_code, received_at, updated_at, paused_seconds,
+    agency_id, disposed_at, followed_up_at)
+SELECT 'F' || g, md5(g::text), 'complaint', 'web', 'Laporan uji', 'Isi laporan uji', false,
+    false, false, 'in_progress', 'khusus', :now - interval '1 minute' * (g % 43000) - interval '3 day',
+    :now, 0, :agency, :now - interval '1 minute' * (g % 43000) - interval '3 day',
+    :now - interval '1 minute' * (g % 43000) - interval '3 day' + interval '1 minute' * (30 + (g * 7919) % 4300)
 FROM generate_series(1, :n) AS g
 """
 
@@ -170,6 +186,32 @@ def bench_recompute(app, now):
     return t_share, examined, changed
 
 
+def bench_scorecards(app, now, n):
+    """A month's scorecard of one agency with `n` followed-up reports: first as reports followed
+    up before their working time was stored (worked out per report), then after the backfill."""
+    from lapor.models import Agency
+    from lapor.scorecard import backfill_followup_seconds, scorecards
+
+    with app.app_context():
+        agency = db.session.execute(db.select(Agency).where(Agency.code == "TANGKAB")).scalar_one()
+        db.session.execute(text(FOLLOWED_UP), {"now": now, "agency": agency.id, "n": n})
+        db.session.execute(text("ANALYZE report"))
+        db.session.commit()
+        start, end = now - timedelta(days=33), now
+
+        def card():
+            result = scorecards([agency], start, end, now)[0]
+            db.session.rollback()
+            return result
+
+        t_legacy, legacy = timed(card, repeat=2)
+        t_backfill, filled = timed(backfill_followup_seconds)
+        t_stored, stored = timed(card, repeat=3)
+        db.session.remove()
+    assert legacy == stored, (legacy, stored)
+    return t_legacy, t_stored, t_backfill, filled, stored["median_followup_working_hours"]
+
+
 def bench_delay(settings: Settings, reports=5, margin=4.0):
     """Deadlines a few seconds ahead; measure when the worker records their interventions."""
     from lapor import workflow
@@ -246,7 +288,9 @@ def main() -> None:
         t_latest, t_latest_sort = bench_latest(app)
         rate_cal, rate_plain = bench_deadline_maths()
         delays = bench_delay(settings)
-        t_share, share_examined, share_changed = bench_recompute(app, now)  # last: moves deadlines
+        t_share, share_examined, share_changed = bench_recompute(app, now)  # moves deadlines
+        n_followed = max(args.reports // 10, 1000)
+        t_card_legacy, t_card, t_backfill, filled, median = bench_scorecards(app, now, n_followed)
     finally:
         drop_database(args.pg, url)
 
@@ -268,6 +312,10 @@ def main() -> None:
           f"in {t_share:.1f} s, {t_share / share_examined * 1000:.2f} ms each | RQ's job timeout "
           f"{Queue.DEFAULT_TIMEOUT} s: {t_share / Queue.DEFAULT_TIMEOUT:.0%} of it; all {args.reports:,} "
           f"in {shares:.0f} shares, about {t_share * shares / 60:.0f} min")
+    print(f"scorecard of one agency, {filled:,} followed-up reports in the month (median {median} h): "
+          f"{t_card * 1000:.0f} ms with the stored working times | {t_card_legacy * 1000:.0f} ms working "
+          f"each out | ratio {t_card_legacy / t_card:.0f}x; `lapor sla backfill` stored them in "
+          f"{t_backfill:.1f} s")
     if delays:
         print(f"deadline -> intervention delay over {len(delays)} reports: "
               f"median {statistics.median(delays):.2f} s, max {max(delays):.2f} s "

@@ -169,6 +169,15 @@ def sla_due(received: str, working_days: float, agency_code: str | None, timezon
         raise click.BadParameter(str(exc), param_hint="--working-days") from exc
 
 
+@sla.command("backfill")
+def sla_backfill() -> None:
+    """Store the working time to the first follow-up of reports followed up before it was kept."""
+    from lapor.scorecard import backfill_followup_seconds
+
+    with _app().app_context():
+        click.echo(f"{backfill_followup_seconds()} report(s) filled in")
+
+
 @main.group()
 def apikeys() -> None:
     """Open311 client applications' api_keys."""

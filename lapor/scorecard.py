@@ -6,10 +6,11 @@ import statistics
 from datetime import datetime
 
 from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.orm import selectinload
 
 from lapor.extensions import db
 from lapor.models import Agency, Escalation, Report
-from lapor.sla.adapter import calendar_for
+from lapor.sla.adapter import calendar_for, followup_working_seconds
 
 
 def _count(condition):
@@ -50,7 +51,7 @@ def scorecards(agencies: list[Agency], start: datetime, end: datetime, now: date
             ).group_by(Escalation.agency_id, Escalation.level)
         )
     }
-    hours = _followup_hours(agencies, in_period)
+    medians = followup_medians(agencies, in_period)
     cards = []
     for agency in agencies:
         row = totals.get(agency.id)
@@ -64,22 +65,65 @@ def scorecards(agencies: list[Agency], start: datetime, end: datetime, now: date
             "interventions": escalations.get((agency.id, "intervention"), 0),
             "reprimands": escalations.get((agency.id, "reprimand"), 0),
             "median_followup_working_hours": (
-                round(statistics.median(hours[agency.id]), 2) if hours.get(agency.id) else None
+                round(medians[agency.id], 2) if agency.id in medians else None
             ),
             "average_rating": round(float(row.average_rating), 2) if row and row.average_rating else None,
         })
     return cards
 
 
-def _followup_hours(agencies: list[Agency], in_period) -> dict[int, list[float]]:
-    """Working hours from receipt to first follow-up, per agency, in that agency's calendar."""
+def followup_medians(agencies: list[Agency], in_period) -> dict[int, float]:
+    """Median working hours from receipt to first follow-up, per agency with any, over the
+    reports matching `in_period`.
+
+    Each report's working time is stored when it is first followed up, so this reads one number
+    a report (PostgreSQL takes the median itself). Reports followed up before that was stored,
+    until `lapor sla backfill` fills them in, are worked out here in their agency's calendar."""
+    stored = Report.followup_working_seconds
+    legacy = _legacy_seconds(agencies, in_period)
+    if not legacy and db.session.get_bind().dialect.name == "postgresql":
+        rows = db.session.execute(
+            select(Report.agency_id, func.percentile_cont(0.5).within_group(stored))
+            .where(in_period, stored.is_not(None)).group_by(Report.agency_id)
+        )
+        return {agency_id: float(median) / 3600 for agency_id, median in rows}
+    seconds = legacy
+    for agency_id, value in db.session.execute(
+            select(Report.agency_id, stored).where(in_period, stored.is_not(None))):
+        seconds.setdefault(agency_id, []).append(value)
+    return {agency_id: statistics.median(values) / 3600 for agency_id, values in seconds.items()}
+
+
+def _legacy_seconds(agencies: list[Agency], in_period) -> dict[int, list[float]]:
+    """Working seconds to the first follow-up of followed-up reports that have none stored."""
     by_id = {a.id: a for a in agencies}
-    hours: dict[int, list[float]] = {}
+    seconds: dict[int, list[float]] = {}
     rows = db.session.execute(
         select(Report.agency_id, Report.received_at, Report.followed_up_at)
-        .where(in_period, Report.followed_up_at.is_not(None))
+        .where(in_period, Report.followed_up_at.is_not(None), Report.followup_working_seconds.is_(None))
     )
     for agency_id, received, followed in rows:
         worked = calendar_for(by_id[agency_id]).working_time_between(received, followed)
-        hours.setdefault(agency_id, []).append(worked.total_seconds() / 3600)
-    return hours
+        seconds.setdefault(agency_id, []).append(int(worked.total_seconds()))
+    return seconds
+
+
+def backfill_followup_seconds(batch: int = 500) -> int:
+    """Store the working time to the first follow-up of every followed-up report that has none
+    (those followed up before it was stored), a batch per transaction; returns how many."""
+    done = 0
+    after = 0
+    while True:
+        reports = db.session.scalars(
+            select(Report).options(selectinload(Report.agency))
+            .where(Report.id > after, Report.followed_up_at.is_not(None),
+                   Report.followup_working_seconds.is_(None))
+            .order_by(Report.id).limit(batch)
+        ).all()
+        if not reports:
+            return done
+        for report in reports:
+            report.followup_working_seconds = followup_working_seconds(report)
+        after = reports[-1].id
+        done += len(reports)
+        db.session.commit()

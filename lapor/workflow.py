@@ -30,7 +30,7 @@ from lapor.models import (
 )
 from lapor.notify import audience_for
 from lapor.queue import add_work
-from lapor.sla.adapter import calendar_for, refresh_deadlines
+from lapor.sla.adapter import calendar_for, followup_working_seconds, refresh_deadlines
 from lapor.sla.deadlines import paused_working_seconds
 
 TRACKING_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read out over the phone
@@ -258,7 +258,9 @@ def follow_up(report, actor, now, message: str, final: bool = False):
         report.resolved_at = now
     else:
         _move(report, actor, "in_progress", now, kind="followed_up", message=message)
-    report.followed_up_at = report.followed_up_at or now
+    if report.followed_up_at is None:
+        report.followed_up_at = now
+        report.followup_working_seconds = followup_working_seconds(report)
     refresh_deadlines(report)
 
 

@@ -114,6 +114,40 @@ def test_scorecards_count_compliance_for_supervised_agencies_only(client, app, d
     assert client.get(url + "&agency=KEMENHUB", headers=token("banten")).status_code == 404
 
 
+def test_the_median_follow_up_time_counts_working_hours_stored_at_the_first_follow_up(
+        client, app, demo, token, cli):
+    # Received Monday 10:00 WIB; offices work 08:00-16:00, so Tuesday 10:00 is 8 working hours
+    # (24 on the clock) and Tuesday 11:00 is 9.
+    first_follow_ups = [timedelta(hours=2), timedelta(hours=24), timedelta(hours=25), timedelta(hours=5)]
+    with app.app_context():
+        tangkab = f.agency("TANGKAB")
+        ids = []
+        for after in first_follow_ups:
+            report = f.report("received")
+            workflow.dispose(report, SYSTEM, f.NOW, tangkab)
+            workflow.follow_up(report, f.staff("tangkab"), f.NOW + after, "Ditangani.")
+            workflow.follow_up(report, f.staff("tangkab"), f.NOW + after + timedelta(days=7), "Lagi.")
+            ids.append(report.id)
+        db.session.commit()
+        stored = [db.session.get(Report, i).followup_working_seconds for i in ids]
+        assert stored == [2 * 3600, 8 * 3600, 9 * 3600, 5 * 3600]  # the later follow-ups change nothing
+        # The last one as if followed up before the working time was stored.
+        db.session.get(Report, ids[-1]).followup_working_seconds = None
+        db.session.commit()
+    url = "/api/v1/scorecards?start=2026-03-01T00:00:00%2B07:00&end=2026-04-01T00:00:00%2B07:00&agency=TANGKAB"
+
+    def median():
+        [card] = [c for c in client.get(url, headers=token("banten")).get_json() if c["agency"] == "TANGKAB"]
+        return card["median_followup_working_hours"]
+
+    assert median() == 6.5  # of 2, 5, 8 and 9: the one without a stored time is worked out
+    assert "1 report(s) filled in" in cli("sla", "backfill").output
+    with app.app_context():
+        assert db.session.get(Report, ids[-1]).followup_working_seconds == 5 * 3600
+    assert median() == 6.5
+    assert "0 report(s) filled in" in cli("sla", "backfill").output
+
+
 def test_a_calendar_or_policy_change_reaches_the_next_request_before_any_recompute(
         client, app, demo, token):
     # Guards any caching of calendars and policies: no recompute job runs in this test.

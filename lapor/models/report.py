@@ -71,6 +71,10 @@ class Report(db.Model):
     paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Working time spent waiting for the reporter; moves the follow-up deadline.
     paused_seconds: Mapped[int] = mapped_column(Integer, default=0)
+    # Working time from receipt to the first follow-up, in the agency's calendar at that moment:
+    # what scorecards take the median of (None until followed up, and for reports followed up
+    # before the column existed until `lapor sla backfill` fills them in).
+    followup_working_seconds: Mapped[int | None] = mapped_column(Integer)
     disposition_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     followup_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The next moment anything can happen to this report; the sweeper's index.

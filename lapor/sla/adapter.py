@@ -91,6 +91,16 @@ def steps_done(report: Report) -> dict[tuple[str, str], datetime]:
     return {(e.clock, e.level): e.at for e in report.escalations if not e.manual}
 
 
+def followup_working_seconds(report: Report) -> int | None:
+    """Working seconds from receipt to the first follow-up, in the calendar of the report's agency
+    (None before the first follow-up): stored on the report once it is followed up."""
+    if report.followed_up_at is None:
+        return None
+    with db.session.no_autoflush:
+        worked = calendar_for(report.agency).working_time_between(report.received_at, report.followed_up_at)
+    return int(worked.total_seconds())
+
+
 def refresh_deadlines(report: Report) -> None:
     """Recompute a report's deadlines and `next_due_at` from its clocks, policy and calendar."""
     # Calendars and policies live in other tables: reading them need not flush the report

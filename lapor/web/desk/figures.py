@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import statistics
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -10,7 +9,7 @@ from sqlalchemy import and_, case, func, select
 
 from lapor.extensions import db
 from lapor.models import Agency, Report
-from lapor.scorecard import _followup_hours, scorecards
+from lapor.scorecard import followup_medians, scorecards
 from lapor.web.desk.common import local_midnight, percent
 from lapor.web.desk.deadlines import current_due
 
@@ -98,12 +97,11 @@ def public_figures(start: datetime, end: datetime) -> list[dict]:
     ).all()
     agencies = {a.id: a for a in db.session.scalars(
         select(Agency).where(Agency.id.in_([row[0] for row in rows])))}
-    hours = _followup_hours(list(agencies.values()), public)
+    medians = followup_medians(list(agencies.values()), public)
     result = [{
         "agency": agencies[agency_id], "received": received,
         "disposed_rate": percent(int(disposed or 0), received),
         "followed_up_rate": percent(int(followed or 0), received),
-        "median_hours": (round(statistics.median(hours[agency_id]), 1)
-                         if hours.get(agency_id) else None),
+        "median_hours": round(medians[agency_id], 1) if agency_id in medians else None,
     } for agency_id, received, disposed, followed in rows]
     return sorted(result, key=lambda r: r["agency"].name)
