@@ -34,12 +34,14 @@ def run(host: str, port: int, web_workers: int) -> None:
 
 
 @main.command()
-@click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
-def worker(burst: bool) -> None:
-    """Run an RQ worker for the Lapor queue."""
+@click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
+@click.option("--queues", type=click.Choice(["all", "main", "send"]), default="all", show_default=True,
+              help="all: routing and the rest first, then SMS and email sends; main or send: only those.")
+def worker(burst: bool, queues: str) -> None:
+    """Run an RQ worker for Lapor's queues."""
     from workers.worker import work
 
-    work(_app(), burst=burst)
+    work(_app(), burst=burst, queues=queues)
 
 
 @main.command()

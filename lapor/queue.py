@@ -17,15 +17,56 @@ from lapor.models import OutboxItem
 
 log = logging.getLogger(__name__)
 LIVE = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, JobStatus.SCHEDULED}
+# Work that waits on a gateway outside Lapor (Kannel, the mail server): it has a queue of its own,
+# after the main one, so that a gateway that hangs never holds up routing and escalations.
+SEND_TOPICS = frozenset({"send_sms", "send_email"})
+SEND_QUEUE_SUFFIX = "-send"
+# How long, after a send that failed or took longer than SLOW_SEND_SECONDS, jobs leave the sends
+# of that kind to the send queue instead of carrying them out as follow-ups.
+SLOW_SEND_SECONDS = 2.0
+SLOW_SEND_PAUSE = 60
 # Keys in a session's info: the outbox runner's list of the work the session committed, and
 # whether the item being carried out is on its last attempt.
 _KEPT = "lapor_kept_work"
 _LAST_ATTEMPT = "lapor_last_attempt"
 
 
-def get_queue() -> Queue:
-    settings = current_app.config["LAPOR"]
-    return Queue(settings.queue_name, connection=redis_ext.client())
+def queue_names(name: str) -> tuple[str, str]:
+    """The main queue and the send queue of the queue name `name` (``LAPOR_QUEUE``)."""
+    return name, name + SEND_QUEUE_SUFFIX
+
+
+def get_queue(topic: str | None = None) -> Queue:
+    """The queue that work of `topic` goes to: the send queue for sends, else the main one."""
+    main, send = queue_names(current_app.config["LAPOR"].queue_name)
+    return Queue(send if topic in SEND_TOPICS else main, connection=redis_ext.client())
+
+
+def all_queues() -> list[Queue]:
+    """The main queue, then the send queue: the order a worker serves them in."""
+    connection = redis_ext.client()
+    return [Queue(name, connection=connection)
+            for name in queue_names(current_app.config["LAPOR"].queue_name)]
+
+
+def _slow_key(topic: str) -> str:
+    return f"{current_app.config['LAPOR'].queue_name}:slow:{topic}"
+
+
+def sends_are_slow(topic: str) -> bool:
+    """Whether a send of `topic` failed or was slow within the last SLOW_SEND_PAUSE seconds."""
+    try:
+        return bool(redis_ext.client().exists(_slow_key(topic)))
+    except RedisError:
+        return True  # Redis is down: nothing can be queued anyway, so do not wait on a gateway
+
+
+def note_slow_sends(topic: str) -> None:
+    """Leave sends of `topic` to the send queue for the next SLOW_SEND_PAUSE seconds."""
+    try:
+        redis_ext.client().set(_slow_key(topic), 1, ex=SLOW_SEND_PAUSE)
+    except RedisError:
+        pass
 
 
 def add_work(topic: str, payload: dict, now: datetime) -> OutboxItem:
@@ -46,26 +87,26 @@ def enqueue_after_commit(session_class) -> None:
 
 def _note_new_work(session, _flush_context) -> None:
     # Work that must wait (available_at) is left to the relay and RQ's scheduler.
-    ids = [obj.id for obj in session.new
-           if isinstance(obj, OutboxItem) and obj.available_at is None]
-    if ids:
-        session.info.setdefault("lapor_new_work", []).extend(ids)
+    work = [(obj.id, obj.topic) for obj in session.new
+            if isinstance(obj, OutboxItem) and obj.available_at is None]
+    if work:
+        session.info.setdefault("lapor_new_work", []).extend(work)
 
 
 def _enqueue_new_work(session) -> None:
-    ids = session.info.pop("lapor_new_work", None)
-    if not ids:
+    work = session.info.pop("lapor_new_work", None)
+    if not work:
         return
     kept = session.info.get(_KEPT)
     if kept is not None:
-        kept.extend(ids)
+        kept.extend(work)
     elif has_app_context():
-        enqueue_outbox(ids)
+        enqueue_outbox(work)
 
 
-def keep_new_work(session, last_attempt: bool) -> list[int]:
-    """For the outbox runner: the ids of work that ``session`` commits from now on are collected
-    in the returned list instead of queued (the runner carries them out itself), and
+def keep_new_work(session, last_attempt: bool) -> list[tuple[int, str]]:
+    """For the outbox runner: the work (id, topic) that ``session`` commits from now on is
+    collected in the returned list instead of queued (the runner carries them out itself), and
     ``is_last_attempt`` answers ``last_attempt`` until the session ends."""
     session.info[_LAST_ATTEMPT] = last_attempt
     kept = session.info[_KEPT] = []
@@ -94,21 +135,21 @@ class NotYet(Exception):  # noqa: N818  (a signal, not a failure)
         self.at = at
 
 
-def enqueue_outbox_at(item_id: int, at: datetime) -> None:
+def enqueue_outbox_at(item_id: int, topic: str, at: datetime) -> None:
     """Queue an outbox item to run at `at` (RQ's scheduler moves it to the queue then)."""
-    get_queue().enqueue_at(
+    get_queue(topic).enqueue_at(
         at, "workers.jobs.process_outbox", item_id,
         job_id=f"{outbox_job_id(item_id)}-at-{int(at.timestamp())}",
         retry=Retry(max=3, interval=[5, 30, 120]), failure_ttl=7 * 24 * 3600,
     )
 
 
-def enqueue_outbox(item_ids: list[int]) -> bool:
-    """Best effort after commit: if Redis is down the relay enqueues the items later."""
+def enqueue_outbox(work: list[tuple[int, str]]) -> bool:
+    """Queue outbox items, given as (id, topic), each on its topic's queue. Best effort after
+    commit: if Redis is down the relay enqueues the items later."""
     try:
-        queue = get_queue()
-        for item_id in item_ids:
-            queue.enqueue(
+        for item_id, topic in work:
+            get_queue(topic).enqueue(
                 "workers.jobs.process_outbox",
                 item_id,
                 job_id=outbox_job_id(item_id),
@@ -117,7 +158,7 @@ def enqueue_outbox(item_ids: list[int]) -> bool:
             )
         return True
     except RedisError as exc:
-        log.warning("queue unavailable, %d outbox item(s) left for the relay: %s", len(item_ids), exc)
+        log.warning("queue unavailable, %d outbox item(s) left for the relay: %s", len(work), exc)
         return False
 
 
@@ -134,15 +175,17 @@ def relay_outbox(now: datetime, older_than: timedelta | None = None, limit: int 
         .order_by(OutboxItem.id)
         .limit(limit)
     )
-    queue = get_queue()
+    queues = all_queues()
     # A worker killed mid-job leaves its job "started" until its heartbeat lapses; this
     # hands such abandoned jobs to RQ's retry (or failure) so their work is taken up again.
-    queue.started_job_registry.cleanup()
+    for queue in queues:
+        queue.started_job_registry.cleanup()
     relayed = []
+    connection = queues[0].connection
     for item in db.session.scalars(query):
-        if _is_live(queue, outbox_job_id(item.id)):
+        if _is_live(connection, outbox_job_id(item.id)):
             continue
-        relayed.append(item.id)
+        relayed.append((item.id, item.topic))
         item.enqueued_at = now
     db.session.commit()
     if relayed and not enqueue_outbox(relayed):
@@ -150,8 +193,8 @@ def relay_outbox(now: datetime, older_than: timedelta | None = None, limit: int 
     return len(relayed)
 
 
-def _is_live(queue: Queue, job_id: str) -> bool:
+def _is_live(connection, job_id: str) -> bool:
     try:
-        return Job.fetch(job_id, connection=queue.connection).get_status() in LIVE
+        return Job.fetch(job_id, connection=connection).get_status() in LIVE
     except NoSuchJobError:
         return False

@@ -1,4 +1,4 @@
-"""`lapor run`: web, worker and scheduler together on one machine."""
+"""`lapor run`: web, workers and scheduler together on one machine."""
 
 from __future__ import annotations
 
@@ -55,7 +55,9 @@ def _start(env, host, port, web_workers) -> list[subprocess.Popen]:
     commands = [
         [python, "-m", "gunicorn", "--workers", str(web_workers), "--bind", f"{host}:{port}",
          "--graceful-timeout", "5", "lapor.app:create_app()"],
-        [python, "-m", "lapor.cli", "worker"],
+        # Routing on one worker, gateway sends on another: a hanging gateway delays only sends.
+        [python, "-m", "lapor.cli", "worker", "--queues", "main"],
+        [python, "-m", "lapor.cli", "worker", "--queues", "send"],
         [python, "-m", "lapor.cli", "scheduler"],
     ]
     return [subprocess.Popen(command, env=env) for command in commands]

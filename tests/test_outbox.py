@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from lapor.app import create_app
 from lapor.clock import utcnow
-from lapor.extensions import db
+from lapor.extensions import db, redis_ext
 from lapor.models import OutboxItem, Report
 from lapor.queue import get_queue, outbox_job_id, relay_outbox
 from tests.test_api_reports import REPORT
@@ -58,6 +58,20 @@ def test_relay_leaves_fresh_work_to_the_request_that_queued_it(app, demo):
     with app.app_context():
         assert relay_outbox(utcnow(), older_than=timedelta(minutes=5)) == 0
         assert relay_outbox(utcnow() + timedelta(minutes=6), older_than=timedelta(minutes=5)) == 1
+
+
+def test_relay_puts_each_item_back_on_its_own_queue(ctx, demo):
+    old = utcnow() - timedelta(minutes=10)
+    items = [OutboxItem(topic=topic, payload={}, created_at=old)
+             for topic in ("route_report", "send_sms", "send_email", "notify")]
+    db.session.add_all(items)
+    db.session.commit()
+    redis_ext.client().flushdb()  # Redis lost what was queued (restarted without its data)
+    assert relay_outbox(utcnow()) == 4
+    route, sms, email, notify = (outbox_job_id(item.id) for item in items)
+    assert get_queue().job_ids == [route, notify]
+    assert get_queue("send_sms").job_ids == get_queue("send_email").job_ids == [sms, email]
+    assert relay_outbox(utcnow()) == 0  # all four are waiting in their queues
 
 
 def test_healthz_names_what_is_down(app, client):

@@ -7,6 +7,7 @@ records what it is asked to send.
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -18,7 +19,7 @@ from sqlalchemy import select
 from lapor.channels.kannel import KannelConfig
 from lapor.channels.sms import HELP_TEXT, reply_not_found
 from lapor.clock import utcnow
-from lapor.extensions import db
+from lapor.extensions import db, redis_ext
 from lapor.models import Agency, OutboxItem, OutgoingMessage, Report
 
 OWNER = "081234567890"
@@ -33,6 +34,7 @@ class FakeSendsms(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), _SendsmsHandler)
         self.requests: list[dict[str, str]] = []
         self.status, self.body = 202, "0: Accepted for delivery"
+        self.delay = 0.0  # seconds before answering, for a gateway that is slow
 
     @property
     def url(self) -> str:
@@ -42,6 +44,7 @@ class FakeSendsms(ThreadingHTTPServer):
 class _SendsmsHandler(BaseHTTPRequestHandler):
     def do_GET(self):
         self.server.requests.append(dict(parse_qsl(urlsplit(self.path).query)))
+        time.sleep(self.server.delay)
         body = self.server.body.encode()
         self.send_response(self.server.status)
         self.send_header("Content-Length", str(len(body)))
@@ -82,6 +85,7 @@ def sms_app(settings, fake_sendsms):
 def gateway(sms_app, demo, fake_sendsms):
     fake_sendsms.requests.clear()
     fake_sendsms.status, fake_sendsms.body = 202, "0: Accepted for delivery"
+    fake_sendsms.delay = 0.0
     yield sms_app.test_client()
     sms_app.config["LAPOR_KANNEL"] = replace(sms_app.config["LAPOR_KANNEL"], secret=None)
 
@@ -483,10 +487,10 @@ def outbox(query):
 
 
 def jobs_run(sms_app):
-    from lapor.queue import get_queue
+    from lapor.queue import all_queues
 
     with sms_app.app_context():
-        return sorted(get_queue().finished_job_registry.get_job_ids())
+        return sorted(job_id for queue in all_queues() for job_id in queue.finished_job_registry.get_job_ids())
 
 
 def test_routing_job_also_notifies_the_reporter_and_sends_the_sms(gateway, query, work,
@@ -535,6 +539,61 @@ def test_a_failing_follow_up_is_recorded_and_retried_as_its_own_job(gateway, que
     [notice] = query(lambda s: s.scalars(select(OutgoingMessage)).all())
     assert (notice.state, notice.attempts, notice.last_error) == ("sent", 3, None)
     assert len(fake_sendsms.requests) == 3
+
+
+@pytest.mark.parametrize("trouble", ["failing", "slow"])
+def test_while_the_gateway_is_in_trouble_routing_jobs_leave_sends_to_the_send_queue(
+        trouble, gateway, query, fake_sendsms, sms_app, monkeypatch):
+    from rq.job import Job
+
+    from lapor.queue import get_queue, outbox_job_id, sends_are_slow
+    from workers import jobs
+    from workers.worker import work
+
+    if trouble == "failing":
+        fake_sendsms.status, fake_sendsms.body = 503, "Kannel is shutting down"
+    else:
+        fake_sendsms.delay = 0.3
+        monkeypatch.setattr(jobs, "SLOW_SEND_SECONDS", 0.2)
+    assert gateway.post("/api/v1/reports", json=WEB_REPORT).status_code == 201
+    work(sms_app, burst=True, queues="main")  # the first report's job still tries its SMS itself
+    assert len(fake_sendsms.requests) == 1
+    with sms_app.app_context():
+        assert sends_are_slow("send_sms") and not sends_are_slow("send_email")
+
+    assert gateway.post("/api/v1/reports", json={**WEB_REPORT, "title": "Lampu jalan mati"}).status_code == 201
+    work(sms_app, burst=True, queues="main")
+    second = reports(query)[1]
+    assert second.state == "disposed"  # routed without waiting on the gateway
+    assert len(fake_sendsms.requests) == 1  # its SMS was not tried in the routing job
+    items = query(lambda s: s.execute(select(OutboxItem.topic, OutboxItem.id).order_by(OutboxItem.id)).all())
+    _, first_send_id, route_id, send_id = [i for topic, i in items if topic in ("route_report", "send_sms")]
+    with sms_app.app_context():
+        route_job = Job.fetch(outbox_job_id(route_id), connection=get_queue().connection)
+        assert route_job.return_value() == f"disposed; 1 message(s); send_sms #{send_id} queued"
+        retry = [outbox_job_id(first_send_id)] if trouble == "failing" else []  # the first report's SMS
+        assert get_queue("send_sms").job_ids == retry + [outbox_job_id(send_id)]
+        assert get_queue().job_ids == []
+
+    fake_sendsms.status, fake_sendsms.body, fake_sendsms.delay = 202, "0: Accepted for delivery", 0.0
+    work(sms_app, burst=True, queues="send")  # a worker of the send queue sends them
+    assert len(fake_sendsms.requests) == 2 + len(retry)
+    assert outbox(query)[-1] == ("send_sms", True, 1)
+    assert query(lambda s: s.scalars(select(OutgoingMessage.state)).all()) == ["sent", "sent"]
+
+
+def test_sends_are_carried_out_in_the_routing_job_again_once_the_pause_is_over(
+        gateway, query, fake_sendsms, sms_app, work):
+    from lapor.queue import SLOW_SEND_PAUSE, _slow_key, note_slow_sends
+
+    with sms_app.app_context():
+        note_slow_sends("send_sms")
+        assert 0 < redis_ext.client().ttl(_slow_key("send_sms")) <= SLOW_SEND_PAUSE
+        redis_ext.client().delete(_slow_key("send_sms"))  # as its expiry does
+    assert gateway.post("/api/v1/reports", json=WEB_REPORT).status_code == 201
+    work()
+    assert outbox(query) == [("route_report", True, 1), ("notify", True, 1), ("send_sms", True, 1)]
+    assert len(jobs_run(sms_app)) == 1  # the routing job sent the SMS itself
 
 
 def test_follow_ups_beyond_the_jobs_share_are_queued(gateway, query, work, fake_sendsms, sms_app,

@@ -21,7 +21,17 @@ from lapor.extensions import db
 from lapor.mailer import send_email
 from lapor.models import OutboxItem
 from lapor.notify import notify
-from lapor.queue import NotYet, add_work, enqueue_outbox, enqueue_outbox_at, keep_new_work
+from lapor.queue import (
+    SEND_TOPICS,
+    SLOW_SEND_SECONDS,
+    NotYet,
+    add_work,
+    enqueue_outbox,
+    enqueue_outbox_at,
+    keep_new_work,
+    note_slow_sends,
+    sends_are_slow,
+)
 from lapor.queue import relay_outbox as _relay
 from lapor.routing import load_for_routing, route_report
 from lapor.sla.recompute import recompute
@@ -47,7 +57,9 @@ def process_outbox(item_id: int) -> str:
     A routed report with a phone number makes three items (route, notify, send); as one job
     they spare RQ's own handling of two (bench/worker_bench.py measures it). A follow-up that
     fails is recorded and handed to the queue as its own job, with its retries; one the worker
-    dies before reaching is still in the outbox, and the relay queues it.
+    dies before reaching is still in the outbox, and the relay queues it. Sends go to the send
+    queue instead while their gateway is slow or failing (``sends_are_slow``), so that a gateway
+    that hangs does not hold up the routing jobs behind this one.
     """
     job = get_current_job()
     outcome, pending = _carry_out(item_id, last_attempt=job is None or not job.retries_left)
@@ -58,44 +70,52 @@ def process_outbox(item_id: int) -> str:
             enqueue_outbox(pending)  # a long chain (or a slow gateway) does not hold the job
             break
         follow_up = pending.pop(0)
+        follow_up_id, topic = follow_up
+        if topic in OWN_JOB_TOPICS or (topic in SEND_TOPICS and sends_are_slow(topic)):
+            enqueue_outbox([follow_up])
+            outcomes.append(f"{topic} #{follow_up_id} queued")
+            continue
         try:
-            outcome, more = _carry_out(follow_up, last_attempt=False, follow_up=True)
+            outcome, more = _carry_out(follow_up_id, last_attempt=False)
         except Exception:
             log.warning("outbox item %s failed in the job of item %s; queued for its retries",
-                        follow_up, item_id, exc_info=True)
+                        follow_up_id, item_id, exc_info=True)
             enqueue_outbox([follow_up])
             continue
-        log.info("outbox item %s, made by item %s: %s", follow_up, item_id, outcome)
+        log.info("outbox item %s, made by item %s: %s", follow_up_id, item_id, outcome)
         outcomes.append(outcome)
         pending.extend(more)
     return "; ".join(outcomes)
 
 
-def _carry_out(item_id: int, last_attempt: bool, follow_up: bool = False) -> tuple[str, list[int]]:
+def _carry_out(item_id: int, last_attempt: bool) -> tuple[str, list[tuple[int, str]]]:
     """One outbox item in its own transaction: its outcome, and the work it committed."""
     kept = keep_new_work(db.session(), last_attempt)
     attempt = 0
+    topic = None
+    started = time.monotonic()
     try:
         query = select(OutboxItem).where(OutboxItem.id == item_id).with_for_update()
         item = db.session.scalars(query).first()
         if item is None or item.processed_at is not None:
             db.session.rollback()
             return "done-before", kept
-        if follow_up and item.topic in OWN_JOB_TOPICS:
-            db.session.rollback()
-            enqueue_outbox([item_id])
-            return f"{item.topic} #{item_id} queued", kept
         now = utcnow()
         attempt = item.attempts + 1  # written with the outcome: one UPDATE of the item
+        topic = item.topic
         try:
-            outcome = HANDLERS[item.topic](item.payload, now)
+            outcome = HANDLERS[topic](item.payload, now)
         except NotYet as wait:
             return _defer(item, wait.at), kept
         item.attempts, item.processed_at, item.last_error = attempt, now, None
         db.session.commit()
+        if topic in SEND_TOPICS and time.monotonic() - started > SLOW_SEND_SECONDS:
+            note_slow_sends(topic)
         return outcome, kept
     except Exception as exc:
         db.session.rollback()
+        if topic in SEND_TOPICS:
+            note_slow_sends(topic)
         _record_failure(item_id, exc, attempt)
         if kept:  # committed by the handler before it failed: not lost, queued as usual
             enqueue_outbox(kept)
@@ -111,7 +131,7 @@ def _defer(item: OutboxItem, at) -> str:
     item.available_at = at
     db.session.commit()
     try:
-        enqueue_outbox_at(item.id, at)
+        enqueue_outbox_at(item.id, item.topic, at)
     except RedisError:
         log.warning("outbox item %s deferred to %s; the relay will queue it", item.id, at)
     return f"deferred until {at.isoformat()}"

@@ -63,7 +63,7 @@ def enqueue_due(queue: Queue, last_run: dict[str, float], clock: float) -> list[
         if clock - last_run.get(job.job_id, float("-inf")) < job.every:
             continue
         last_run[job.job_id] = clock
-        if _is_live(queue, job.job_id):
+        if _is_live(queue.connection, job.job_id):
             continue
         queue.enqueue(job.func, job_id=job.job_id, job_timeout=job.timeout,
                       result_ttl=60, failure_ttl=24 * 3600)
