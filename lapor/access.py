@@ -78,6 +78,11 @@ def public_report(tracking_id: str) -> Report:
     return report
 
 
+# How far back public lists page (API and Open311): a deep page makes the database walk every
+# report before it, and anyone may ask for one. Older public reports are found by tracking ID.
+PUBLIC_ROWS = 10_000
+
+
 def public_reports() -> Select:
     return select(Report).where(Report.confidential.is_(False), Report.state != "archived")
 

@@ -83,6 +83,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "error.not_a_sub_unit": ("{agency} bukan unit di bawah instansi Anda.", "{agency} is not a unit of your agency."),
     "error.field_required": ("Kolom '{field}' wajib diisi.", "The field '{field}' is required."),
     "error.already_rated": ("Laporan ini sudah dinilai.", "This report has already been rated."),
+    "error.page_too_deep": ("Daftar laporan publik hanya sampai {rows} laporan terbaru. Cari laporan yang lebih lama "
+                            "dengan nomor pelacakannya, atau lewat Open311 dengan start_date dan end_date.",
+                            "The public list reaches back {rows} reports only. Find older reports by their "
+                            "tracking ID, or through Open311 with start_date and end_date."),
     "error.rating_range": ("Nilai harus antara 1 dan 5.", "The rating must be between 1 and 5."),
     "error.archive_reason": ("Alasan arsip harus salah satu dari: {choices}.",
                              "The archive reason must be one of: {choices}."),

@@ -65,6 +65,10 @@ CHANNEL_MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "open311.error.date": ("{field} bukan tanggal-waktu ISO 8601.",
                            "{field} is not an ISO 8601 date-time."),
+    "open311.error.page_too_deep": (
+        "page × page_size paling banyak {rows}; persempit start_date dan end_date untuk laporan yang lebih lama.",
+        "page × page_size may be at most {rows}; narrow start_date and end_date for older requests.",
+    ),
     "open311.error.window": (
         "end_date tidak boleh sebelum start_date, dan rentangnya paling lama 90 hari.",
         "end_date may not come before start_date, and they may be at most 90 days apart.",

@@ -254,3 +254,32 @@ def test_a_page_of_reports_takes_as_many_statements_however_many_it_holds(client
         event.remove(engine, "before_cursor_execute", count)
     assert [items for items, _ in pages.values()] == [2, 6]
     assert pages[2][1] == pages[6][1]  # timelines, agencies and categories come page by page
+
+
+def test_the_public_list_pages_back_ten_thousand_reports_and_counts_them_once_a_minute(
+        client, demo, run_worker, token, monkeypatch):
+    from lapor.api import reports
+
+    for n in range(3):
+        submit(client, title=f"Sampah menumpuk nomor {n}", reporter={"phone": f"08123456780{n}"})
+    run_worker()
+    first = client.get("/api/v1/reports?per_page=2").get_json()
+    assert (first["total"], len(first["items"])) == (3, 2)
+    newest = submit(client, title="Lampu jalan padam", reporter={"phone": "081234567809"})
+    again = client.get("/api/v1/reports?per_page=2").get_json()
+    assert again["items"][0]["tracking_id"] == newest["tracking_id"]  # the rows are read anew
+    assert again["total"] == 3  # the count is a minute old at most
+    staff = client.get("/api/v1/reports?per_page=2", headers=token("dispatcher")).get_json()
+    assert staff["total"] == 4  # staff's is always counted
+    monkeypatch.setattr(reports, "PUBLIC_TOTAL_FRESH", reports.timedelta(0))  # a minute later
+    assert client.get("/api/v1/reports?per_page=2").get_json()["total"] == 4
+
+    assert client.get("/api/v1/reports?per_page=20&page=500").status_code == 200  # rows to 10,000
+    deep = client.get("/api/v1/reports?per_page=20&page=501")
+    assert deep.status_code == 422
+    assert deep.get_json()["status"] == "page_too_deep"
+    assert "hanya sampai 10000 laporan terbaru" in deep.get_json()["message"]
+    english = client.get("/api/v1/reports?per_page=100&page=101", headers={"Accept-Language": "en"})
+    assert "reaches back 10000 reports" in english.get_json()["message"]
+    # Staff page through everything within reach, however deep.
+    assert client.get("/api/v1/reports?per_page=20&page=501", headers=token("dispatcher")).status_code == 200

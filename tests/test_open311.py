@@ -320,6 +320,17 @@ def test_page_and_page_size_page_through_requests(client, schemas, app, demo):
         valid(schemas, "errors", client.get(f"{BASE}/requests.json", query_string=bad), 400)
 
 
+def test_requests_page_back_ten_thousand_at_most(client, schemas, app, demo):
+    (only,) = seed_reports(app, (1, "disposed", {}))
+    assert listed(client, schemas, page_size="1000", page="10") == []  # rows 9,001-10,000: allowed
+    assert listed(client, schemas, page_size="1", page="1") == [only]
+    deep = client.get(f"{BASE}/requests.json", query_string={"page_size": "1000", "page": "11"})
+    errors = valid(schemas, "errors", deep, 400)
+    assert "paling banyak 10000" in errors[0]["description"]
+    english = client.get(f"{BASE}/requests.xml?page=10001", headers={"Accept-Language": "en"})
+    assert "at most 10000" in xml(english, "errors", 400).findtext("error/description")
+
+
 def test_confidential_reports_never_appear(client, schemas, app, demo):
     (secret,) = seed_reports(app, (1, "disposed", {"confidential": True}))
     assert listed(client, schemas) == []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import request, url_for
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -24,19 +26,22 @@ from lapor.api.schemas import (
     ReportPage,
 )
 from lapor.auth import current_actor, require_staff
+from lapor.cache import kept
 from lapor.clock import utcnow
 from lapor.extensions import db
 from lapor.i18n import current_language
 from lapor.intake import find_agency, receive
 from lapor.models import Report
 from lapor.views import report_view
-from lapor.workflow import CITIZEN, NewReport
+from lapor.workflow import CITIZEN, InvalidInput, NewReport
 
 blp = Blueprint("reports", __name__, description="Reports and their workflow")
 STAFF = [{"bearer": []}]
 # What every report of a page shows, loaded for the whole page at once (not per report).
 LIST_LOADS = (selectinload(Report.events), selectinload(Report.agency), selectinload(Report.category))
 REPORTER = [{"reporterToken": []}]
+# How long the public list's total is counted once for everyone.
+PUBLIC_TOTAL_FRESH = timedelta(minutes=1)
 
 
 def new_report_from(args: dict, channel: str) -> NewReport:
@@ -76,13 +81,27 @@ def create_report(args):
 @blp.arguments(ReportListArgs, location="query")
 @blp.response(200, ReportPage)
 def list_reports(args):
-    """Public reports, or with a bearer token the reports within the caller's reach."""
+    """Public reports, or with a bearer token the reports within the caller's reach; newest first.
+
+    The public list reaches back 10,000 reports (`page` × `per_page` at most 10,000) and its
+    `total` may be up to a minute old; older public reports are found by tracking ID or through
+    Open311's date windows. Staff page through everything within reach.
+    """
     actor = current_actor()
     query = access.staff_reports(actor) if actor else access.public_reports()
     if args.get("state"):
         query = query.where(Report.state == args["state"])
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     page, per_page = args["page"], args["per_page"]
+
+    def count() -> int:
+        return db.session.scalar(select(func.count()).select_from(query.subquery()))
+
+    if actor:
+        total = count()
+    else:
+        if page * per_page > access.PUBLIC_ROWS:
+            raise InvalidInput("page_too_deep", rows=access.PUBLIC_ROWS)
+        total, _ = kept(f"lapor:public-total:{args.get('state') or 'all'}", PUBLIC_TOTAL_FRESH, utcnow(), count)
     rows = db.session.scalars(
         query.options(*LIST_LOADS)
         .order_by(Report.received_at.desc()).offset((page - 1) * per_page).limit(per_page)

@@ -6,7 +6,7 @@ never shows; the reporter never does. A POST needs an `api_key` (`lapor apikeys
 create`) and becomes a report through `intake.receive`, like every channel's.
 Extensions: `agency` (or `jurisdiction_id`: an agency code or its subdomain host)
 sends a POSTed report to that agency and limits GET requests to its reports;
-`page` and `page_size` page through GET requests.
+`page` and `page_size` page through GET requests, back 10,000 requests at most (`access.PUBLIC_ROWS`).
 """
 
 from __future__ import annotations
