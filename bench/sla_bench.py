@@ -8,6 +8,8 @@ Every figure is reported against a baseline measured in the same run:
 - claim: the indexed FOR UPDATE SKIP LOCKED claim vs the same query forced to a sequential scan;
 - escalate: the sweeper on the due set vs the claim alone;
 - latest reports: the home page's latest public reports by index vs a sort of all of them;
+- public API list: `GET /api/v1/reports` with its total kept for a minute vs counted at every
+  request; its deepest allowed page vs a page 9,000 deep (refused since, measured as SQL);
 - deadline maths: add_working_days vs plain datetime + timedelta;
 - delay: deadline → recorded intervention with `lapor worker` and `lapor scheduler` running,
   against the scheduler's sweep interval;
@@ -161,6 +163,40 @@ def bench_latest(app):
     return t_index, t_sort
 
 
+def bench_public_list(app):
+    """The public API list's first page with the kept total against counting it each time, and
+    the deepest page it serves against a page far deeper (as anyone could ask before)."""
+    from lapor.access import PUBLIC_ROWS, public_reports
+    from lapor.api import reports
+    from lapor.models import Report
+
+    client = app.test_client()
+
+    def get(path):
+        response = client.get(path)
+        assert response.status_code == 200, response.get_json()
+
+    get("/api/v1/reports")  # keeps the total
+    t_kept, _ = timed(lambda: get("/api/v1/reports"), repeat=5)
+    saved, reports.PUBLIC_TOTAL_FRESH = reports.PUBLIC_TOTAL_FRESH, timedelta(0)
+    try:
+        t_counted, _ = timed(lambda: get("/api/v1/reports"), repeat=5)
+    finally:
+        reports.PUBLIC_TOTAL_FRESH = saved
+    t_deepest, _ = timed(lambda: get(f"/api/v1/reports?per_page=100&page={PUBLIC_ROWS // 100}"), repeat=3)
+    deep = public_reports().order_by(Report.received_at.desc()).offset(9000 * 100).limit(100)
+
+    def far():
+        rows = db.session.scalars(deep).all()
+        db.session.rollback()
+        return rows
+
+    with app.app_context():
+        t_far, _ = timed(far, repeat=3)
+        db.session.remove()
+    return t_kept, t_counted, t_deepest, t_far
+
+
 def bench_deadline_maths(samples=20_000):
     from lapor.sla.calendar import WorkCalendar
 
@@ -286,6 +322,7 @@ def main() -> None:
         n_due = args.reports // 100
         t_index, t_seq, claimed, t_batch, t_sweep, swept = bench_claim(app, now, n_due)
         t_latest, t_latest_sort = bench_latest(app)
+        t_list_kept, t_list_counted, t_list_deepest, t_list_far = bench_public_list(app)
         rate_cal, rate_plain = bench_deadline_maths()
         delays = bench_delay(settings)
         t_share, share_examined, share_changed = bench_recompute(app, now)  # moves deadlines
@@ -303,6 +340,10 @@ def main() -> None:
           f"= {swept / t_sweep:,.0f}/s | vs claim alone {t_sweep / t_index:.1f}x")
     print(f"latest 10 public reports (home page): {t_latest*1000:.1f} ms by the received_at index "
           f"| sorting every report: {t_latest_sort*1000:.0f} ms | ratio {t_latest_sort / t_latest:.0f}x")
+    print(f"public API list, first page: {t_list_kept*1000:.0f} ms with the total kept | counted at every "
+          f"request: {t_list_counted*1000:.0f} ms | ratio {t_list_counted / t_list_kept:.1f}x; deepest page "
+          f"served (rows 9,901-10,000): {t_list_deepest*1000:.0f} ms | rows 900,001-900,100 (refused "
+          f"now; its query alone): {t_list_far*1000:.0f} ms")
     print(f"deadline computations: {rate_cal:,.0f}/s | plain timedelta {rate_plain:,.0f}/s "
           f"| ratio {rate_plain / rate_cal:.0f}x")
     from rq import Queue
