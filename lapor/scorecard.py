@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from lapor.extensions import db
 from lapor.models import Agency, Escalation, Report
-from lapor.sla.adapter import calendar_for, followup_working_seconds
+from lapor.sla.adapter import followup_working_seconds, working_seconds
 
 
 def _count(condition):
@@ -77,35 +77,38 @@ def followup_medians(agencies: list[Agency], in_period) -> dict[int, float]:
     reports matching `in_period`.
 
     Each report's working time is stored when it is first followed up, so this reads one number
-    a report (PostgreSQL takes the median itself). Reports followed up before that was stored,
-    until `lapor sla backfill` fills them in, are worked out here in their agency's calendar."""
+    a report, in one pass (PostgreSQL takes the median itself). Reports followed up before that
+    was stored, until `lapor sla backfill` fills them in, are worked out here in their agency's
+    calendar."""
     stored = Report.followup_working_seconds
-    legacy = _legacy_seconds(agencies, in_period)
-    if not legacy and db.session.get_bind().dialect.name == "postgresql":
-        rows = db.session.execute(
-            select(Report.agency_id, func.percentile_cont(0.5).within_group(stored))
-            .where(in_period, stored.is_not(None)).group_by(Report.agency_id)
-        )
-        return {agency_id: float(median) / 3600 for agency_id, median in rows}
-    seconds = legacy
-    for agency_id, value in db.session.execute(
-            select(Report.agency_id, stored).where(in_period, stored.is_not(None))):
-        seconds.setdefault(agency_id, []).append(value)
-    return {agency_id: statistics.median(values) / 3600 for agency_id, values in seconds.items()}
+    followed = and_(in_period, Report.followed_up_at.is_not(None))
+    if db.session.get_bind().dialect.name == "postgresql":
+        medians, legacy = {}, []
+        for agency_id, median, unstored in db.session.execute(
+                select(Report.agency_id, func.percentile_cont(0.5).within_group(stored),
+                       func.count().filter(stored.is_(None)))
+                .where(followed).group_by(Report.agency_id)):
+            if unstored:
+                legacy.append(agency_id)
+            else:
+                medians[agency_id] = float(median) / 3600
+        if legacy:
+            medians.update(_medians_here(agencies, and_(followed, Report.agency_id.in_(legacy))))
+        return medians
+    return _medians_here(agencies, followed)
 
 
-def _legacy_seconds(agencies: list[Agency], in_period) -> dict[int, list[float]]:
-    """Working seconds to the first follow-up of followed-up reports that have none stored."""
+def _medians_here(agencies: list[Agency], followed) -> dict[int, float]:
+    """``followup_medians`` worked out in Python, with the times not stored worked out too."""
     by_id = {a.id: a for a in agencies}
     seconds: dict[int, list[float]] = {}
-    rows = db.session.execute(
-        select(Report.agency_id, Report.received_at, Report.followed_up_at)
-        .where(in_period, Report.followed_up_at.is_not(None), Report.followup_working_seconds.is_(None))
-    )
-    for agency_id, received, followed in rows:
-        worked = calendar_for(by_id[agency_id]).working_time_between(received, followed)
-        seconds.setdefault(agency_id, []).append(int(worked.total_seconds()))
-    return seconds
+    rows = db.session.execute(select(Report.agency_id, Report.followup_working_seconds,
+                                     Report.received_at, Report.followed_up_at).where(followed))
+    for agency_id, value, received, followed_up in rows:
+        if value is None:
+            value = working_seconds(by_id[agency_id], received, followed_up)
+        seconds.setdefault(agency_id, []).append(value)
+    return {agency_id: statistics.median(values) / 3600 for agency_id, values in seconds.items()}
 
 
 def backfill_followup_seconds(batch: int = 500) -> int:

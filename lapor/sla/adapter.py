@@ -91,14 +91,18 @@ def steps_done(report: Report) -> dict[tuple[str, str], datetime]:
     return {(e.clock, e.level): e.at for e in report.escalations if not e.manual}
 
 
+def working_seconds(agency: Agency | None, start: datetime, end: datetime) -> int:
+    """Office time between two instants in the agency's calendar, in whole seconds."""
+    return int(calendar_for(agency).working_time_between(start, end).total_seconds())
+
+
 def followup_working_seconds(report: Report) -> int | None:
     """Working seconds from receipt to the first follow-up, in the calendar of the report's agency
     (None before the first follow-up): stored on the report once it is followed up."""
     if report.followed_up_at is None:
         return None
     with db.session.no_autoflush:
-        worked = calendar_for(report.agency).working_time_between(report.received_at, report.followed_up_at)
-    return int(worked.total_seconds())
+        return working_seconds(report.agency, report.received_at, report.followed_up_at)
 
 
 def refresh_deadlines(report: Report) -> None:
