@@ -53,6 +53,19 @@ def scheduler(once: bool) -> None:
     run_scheduler(_app(), once=once)
 
 
+@main.command()
+def status() -> None:
+    """What the queues, scheduler, outbox and messages are doing; exits 1 if anything needs a person."""
+    from workers.status import describe, read_status
+
+    with _app().app_context():
+        now = utcnow()
+        found = read_status(now)
+    for line in describe(found, now):
+        click.echo(line)
+    sys.exit(1 if found.problems else 0)
+
+
 @main.group()
 def db() -> None:
     """Database schema."""

@@ -154,6 +154,7 @@ def cli(app, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", settings.database_url)
     monkeypatch.setenv("REDIS_URL", settings.redis_url)
     monkeypatch.setenv("LAPOR_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("LAPOR_QUEUE", settings.queue_name)
     runner = CliRunner()
     return lambda *args: runner.invoke(main, list(args), catch_exceptions=False)
 

@@ -59,3 +59,75 @@ def test_seed_refuses_a_database_that_has_data(cli, demo):
     result = cli("seed")
     assert result.exit_code == 1
     assert "nothing seeded" in result.output
+
+
+def test_status_says_what_needs_a_person(app, demo, cli, client, run_worker):
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from lapor.clock import utcnow
+    from lapor.extensions import redis_ext
+    from lapor.models import OutboxItem
+    from tests.test_api_reports import REPORT
+    from workers.schedule import hold_lease
+
+    result = cli("status")
+    assert result.exit_code == 1
+    assert "NEEDS ATTENTION: no scheduler is running" in result.output
+    with app.app_context():
+        assert hold_lease(redis_ext.client(), "a scheduler", 30)
+    result = cli("status")
+    assert result.exit_code == 0, result.output
+    assert "queue lapor-test: 0 waiting" in result.output and "queue lapor-test-send: 0 waiting" in result.output
+    assert result.output.strip().endswith("all well")
+
+    # A report whose routing nobody has carried out for 20 minutes (no worker running).
+    assert client.post("/api/v1/reports", json=REPORT).status_code == 201
+    with app.app_context():
+        db.session.execute(update(OutboxItem).values(created_at=utcnow() - timedelta(minutes=20)))
+        db.session.commit()
+    result = cli("status")
+    assert result.exit_code == 1
+    assert "queue lapor-test: 1 waiting" in result.output
+    assert "1 outbox item(s) not carried out, the oldest for 20 min: are the workers running" in result.output
+
+    # Once worked: routed, but this test app has neither SMS gateway nor mail server, so the
+    # reporter's SMS and email failed.
+    run_worker()
+    result = cli("status")
+    assert result.exit_code == 1
+    assert "outbox: 0 ready and not carried out, 0 deferred, 0 failing" in result.output
+    assert "failed in the last 24 h: 1 email, 1 sms" in result.output
+    assert "NEEDS ATTENTION: 1 sms message(s) could not be sent in the last 24 h" in result.output
+    assert "not carried out, the oldest" not in result.output
+
+
+def test_status_lists_the_last_errors_of_failing_work(app, demo, cli):
+    import pytest as _pytest
+
+    from lapor.clock import utcnow
+    from lapor.models import OutboxItem
+    from workers.jobs import process_outbox
+
+    with app.app_context():
+        item = OutboxItem(topic="route_report", payload={}, created_at=utcnow())  # no report id
+        db.session.add(item)
+        db.session.commit()
+        item_id = item.id
+        with _pytest.raises(KeyError):
+            process_outbox(item_id)
+    result = cli("status")
+    assert result.exit_code == 1
+    assert f"  #{item_id} route_report, 1 attempt(s): KeyError: 'report_id'" in result.output
+    assert "NEEDS ATTENTION: 1 outbox item(s) failing" in result.output
+
+
+def test_status_with_redis_down_says_so(demo, cli, monkeypatch):
+    from tests.test_outbox import DEAD_REDIS
+
+    monkeypatch.setenv("REDIS_URL", DEAD_REDIS)
+    result = cli("status")
+    assert result.exit_code == 1
+    assert "NEEDS ATTENTION: Redis cannot be read (ConnectionError" in result.output
+    assert "outbox: 0 ready and not carried out" in result.output  # the database part still answers
