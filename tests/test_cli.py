@@ -104,8 +104,6 @@ def test_status_says_what_needs_a_person(app, demo, cli, client, run_worker):
 
 
 def test_status_lists_the_last_errors_of_failing_work(app, demo, cli):
-    import pytest as _pytest
-
     from lapor.clock import utcnow
     from lapor.models import OutboxItem
     from workers.jobs import process_outbox
@@ -115,7 +113,7 @@ def test_status_lists_the_last_errors_of_failing_work(app, demo, cli):
         db.session.add(item)
         db.session.commit()
         item_id = item.id
-        with _pytest.raises(KeyError):
+        with pytest.raises(KeyError):
             process_outbox(item_id)
     result = cli("status")
     assert result.exit_code == 1
