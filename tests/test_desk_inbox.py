@@ -138,3 +138,33 @@ def test_a_coordinators_drill_down_by_agency_and_overdue(client, app, demo):
 def test_htmx_after_the_session_ended_loads_the_sign_in_page(client, demo):
     response = client.get("/staff/?q=x", headers={"HX-Request": "true"})
     assert response.status_code == 204 and response.headers["HX-Redirect"] == "/staff/?next=/staff/?q%3Dx"
+
+
+def test_the_database_keeps_the_running_deadline_as_staff_read_it(app, demo):
+    from lapor import workflow
+    from lapor.models import Report
+    from lapor.web.desk.deadlines import current_clock
+    from lapor.workflow import SYSTEM
+    from tests import factories as f
+
+    def stored(report_id):
+        db.session.expire_all()
+        return db.session.get(Report, report_id).current_due_at
+
+    with app.app_context():
+        reports = {state: f.report(state) for state in
+                   ("received", "disposed", "in_progress", "waiting_reporter", "resolved", "closed", "archived")}
+        db.session.commit()
+        for state, report in reports.items():
+            clock = current_clock(db.session.get(Report, report.id))
+            expected = clock[1] if clock else None
+            assert stored(report.id) == expected, state
+        assert stored(reports["received"].id) == reports["received"].disposition_due_at is not None
+        # It follows the report through the workflow: disposed, then followed up.
+        report = f.report("received")
+        workflow.dispose(report, SYSTEM, f.NOW, f.agency("TANGKAB"))
+        db.session.commit()
+        assert stored(report.id) == db.session.get(Report, report.id).followup_due_at is not None
+        workflow.follow_up(db.session.get(Report, report.id), f.staff("tangkab"), f.NOW, "Ditangani.")
+        db.session.commit()
+        assert stored(report.id) is None  # followed up: no clock runs

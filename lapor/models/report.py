@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
+    Computed,
     Date,
     ForeignKey,
     Index,
@@ -31,6 +32,11 @@ CHANNELS = ("web", "api", "sms", "subdomain", "open311")
 STATES = ("received", "disposed", "in_progress", "waiting_reporter", "resolved", "closed", "archived")
 OPEN_STATES = ("received", "disposed", "in_progress", "waiting_reporter", "resolved")
 ARCHIVE_REASONS = ("spam", "too_general", "not_relevant", "duplicate")
+# The deadline of the clock that runs now (`web.desk.deadlines.current_clock`, in SQL): the
+# disposition clock while received, the follow-up clock until the first follow-up; else none.
+CURRENT_DUE_SQL = ("CASE WHEN state = 'received' THEN disposition_due_at "
+                   "WHEN state IN ('disposed', 'in_progress') AND followed_up_at IS NULL "
+                   "THEN followup_due_at END")
 
 
 class Report(db.Model):
@@ -79,6 +85,8 @@ class Report(db.Model):
     followup_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The next moment anything can happen to this report; the sweeper's index.
     next_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    # Kept by the database itself (a generated column), so the inbox sorts by an index.
+    current_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, Computed(CURRENT_DUE_SQL, persisted=True))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     requested_agency: Mapped[Agency | None] = relationship(foreign_keys=[requested_agency_id])
@@ -98,6 +106,12 @@ class Report(db.Model):
         # this order: with the index they stop after one page instead of sorting every report.
         Index("ix_report_received_at_id", "received_at", "id"),
     )
+
+
+# Staff inboxes list overdue and soonest due first, then the rest newest first: this order, which
+# the index gives on PostgreSQL (where ascending order puts nulls last, as this one asks).
+INBOX_ORDER = (Report.current_due_at.asc().nulls_last(), Report.received_at.desc(), Report.id.desc())
+Index("ix_report_inbox_order", Report.current_due_at, Report.received_at.desc(), Report.id.desc())
 
 
 class ReportEvent(db.Model):

@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, case
-
 from lapor.i18n import gettext
 from lapor.models import Report
 from lapor.sla.adapter import calendar_for
@@ -22,18 +20,9 @@ class Deadline:
     tone: str  # ok, warn (a warning is due or was given), late, paused
 
 
-def current_due():
-    """SQL for the deadline of the clock that runs now; the same rule as `current_clock`."""
-    return case(
-        (Report.state == "received", Report.disposition_due_at),
-        (and_(Report.state.in_(FOLLOWUP_STATES), Report.followed_up_at.is_(None)),
-         Report.followup_due_at),
-        else_=None,
-    )
-
-
 def current_clock(report: Report) -> tuple[str, datetime | None] | None:
-    """The clock that runs now and its deadline; None when no deadline is running."""
+    """The clock that runs now and its deadline; None when no deadline is running. The database
+    keeps the same deadline as `Report.current_due_at` (``models.report.CURRENT_DUE_SQL``)."""
     if report.state == "received":
         return "disposition", report.disposition_due_at
     if report.followed_up_at is None and report.state in FOLLOWUP_STATES:

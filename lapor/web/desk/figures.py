@@ -11,7 +11,6 @@ from lapor.extensions import db
 from lapor.models import Agency, Report
 from lapor.scorecard import followup_medians, scorecards
 from lapor.web.desk.common import local_midnight, percent
-from lapor.web.desk.deadlines import current_due
 
 WEEKS = 8
 
@@ -59,10 +58,9 @@ def weekly_compliance(agency_ids, now: datetime, zone: str, weeks: int = WEEKS) 
 
 def overdue_reports(agency_ids: list[int], now: datetime, limit: int = 20) -> list[Report]:
     """The longest overdue reports of these agencies."""
-    due = current_due()
     return list(db.session.scalars(
-        select(Report).where(Report.agency_id.in_(agency_ids), due < now)
-        .order_by(due, Report.id).limit(limit)
+        select(Report).where(Report.agency_id.in_(agency_ids), Report.current_due_at < now)
+        .order_by(Report.current_due_at, Report.id).limit(limit)
     ))
 
 

@@ -14,8 +14,9 @@ from lapor.clock import utcnow
 from lapor.extensions import db
 from lapor.i18n import gettext
 from lapor.models import CHANNELS, STATES, Agency, Category, Report
+from lapor.models.report import INBOX_ORDER
 from lapor.web.desk.common import Filters, is_htmx, local_midnight, page, paginate, zone_of
-from lapor.web.desk.deadlines import current_due, remaining
+from lapor.web.desk.deadlines import remaining
 from lapor.workflow import Actor
 
 PAGE_SIZE = 25
@@ -57,7 +58,7 @@ def filtered(actor: Actor, values: dict, zone: str, now, with_state: bool = True
         until = local_midnight(values["to"] + timedelta(days=1), zone)
         query = query.where(Report.received_at < until)
     if values.get("overdue"):
-        query = query.where(current_due() < now)
+        query = query.where(Report.current_due_at < now)
     if "q" in values:
         # LIKE wildcards typed by the user are searched for literally.
         escaped = values["q"].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -69,11 +70,9 @@ def filtered(actor: Actor, values: dict, zone: str, now, with_state: bool = True
 
 def state_counts(actor: Actor, values: dict, zone: str, now) -> dict[str, int]:
     """How many reports in each state match every filter but the state one."""
-    ids = filtered(actor, values, zone, now, with_state=False).with_only_columns(Report.id)
-    rows = db.session.execute(
-        select(Report.state, func.count()).where(Report.id.in_(ids)).group_by(Report.state)
-    )
-    counts = dict(rows.all())
+    query = filtered(actor, values, zone, now, with_state=False)
+    counts = dict(db.session.execute(
+        query.with_only_columns(Report.state, func.count()).group_by(Report.state)).all())
     return {state: counts.get(state, 0) for state in STATES}
 
 
@@ -81,13 +80,12 @@ def render_inbox(user):
     actor, zone, now = Actor.staff(user), zone_of(user), utcnow()
     filters = read_filters(request.args)
     values = filters.values
-    due = current_due()
     query = (
         filtered(actor, values, zone, now)
         .options(selectinload(Report.agency), selectinload(Report.category),
                  selectinload(Report.escalations))
         # Overdue and soonest due first; reports without a running deadline after, newest first.
-        .order_by(due.is_(None), due, Report.received_at.desc(), Report.id.desc())
+        .order_by(*INBOX_ORDER)
     )
     reports, pager = paginate(query, values["page"], PAGE_SIZE)
     rows = [{
