@@ -157,8 +157,10 @@ class Pager:
         return (min(self.page, self.pages) - 1) * self.size
 
 
-def paginate(query, page: int, size: int):
-    """One page of a select's rows (a page past the end shows the last) and its Pager."""
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+def paginate(query, page: int, size: int, total: int | None = None):
+    """One page of a select's rows (a page past the end shows the last) and its Pager; `total`,
+    the number of rows, when the caller has it already (else it is counted)."""
+    if total is None:
+        total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     pager = Pager(page, size, total or 0)
     return list(db.session.scalars(query.offset(pager.offset).limit(size))), pager

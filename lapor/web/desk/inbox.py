@@ -87,7 +87,10 @@ def render_inbox(user):
         # Overdue and soonest due first; reports without a running deadline after, newest first.
         .order_by(*INBOX_ORDER)
     )
-    reports, pager = paginate(query, values["page"], PAGE_SIZE)
+    counts = state_counts(actor, values, zone, now)
+    # The counts by state hold the total: no second count of the same reports.
+    total = counts[values["state"]] if "state" in values else sum(counts.values())
+    reports, pager = paginate(query, values["page"], PAGE_SIZE, total)
     rows = [{
         "report": report,
         "deadline": remaining(report, now),
@@ -95,7 +98,7 @@ def render_inbox(user):
         else gettext("actor.anonymous"),
     } for report in reports]
     context = dict(rows=rows, pager=pager, values=values, ignored=filters.ignored,
-                   counts=state_counts(actor, values, zone, now), states=STATES,
+                   counts=counts, states=STATES,
                    query_args={k: v for k, v in request.args.items() if k not in ("page", "lang")})
     if is_htmx():
         return page("staff/_inbox_results.html", user, **context)
