@@ -83,6 +83,11 @@ def public_report(tracking_id: str) -> Report:
 PUBLIC_ROWS = 10_000
 
 
+def within_public_depth(page: int, per_page: int) -> bool:
+    """Whether page `page` of `per_page` rows lies within the PUBLIC_ROWS a public list backs."""
+    return page * per_page <= PUBLIC_ROWS
+
+
 def public_reports() -> Select:
     return select(Report).where(Report.confidential.is_(False), Report.state != "archived")
 

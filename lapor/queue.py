@@ -61,6 +61,15 @@ def sends_are_slow(topic: str) -> bool:
         return True  # Redis is down: nothing can be queued anyway, so do not wait on a gateway
 
 
+def slow_sends_left(topic: str) -> int | None:
+    """Seconds until sends of `topic` are carried out inline again; None when they are now.
+
+    Raises RedisError: the caller says that Redis cannot be read.
+    """
+    left = redis_ext.client().ttl(_slow_key(topic))
+    return left if left > 0 else None
+
+
 def note_slow_sends(topic: str) -> None:
     """Leave sends of `topic` to the send queue for the next SLOW_SEND_PAUSE seconds."""
     try:
@@ -183,7 +192,7 @@ def relay_outbox(now: datetime, older_than: timedelta | None = None, limit: int 
     relayed = []
     connection = queues[0].connection
     for item in db.session.scalars(query):
-        if _is_live(connection, outbox_job_id(item.id)):
+        if is_live(connection, outbox_job_id(item.id)):
             continue
         relayed.append((item.id, item.topic))
         item.enqueued_at = now
@@ -193,7 +202,8 @@ def relay_outbox(now: datetime, older_than: timedelta | None = None, limit: int 
     return len(relayed)
 
 
-def _is_live(connection, job_id: str) -> bool:
+def is_live(connection, job_id: str) -> bool:
+    """Whether the job `job_id` is queued, running, deferred or scheduled."""
     try:
         return Job.fetch(job_id, connection=connection).get_status() in LIVE
     except NoSuchJobError:

@@ -584,11 +584,12 @@ def test_while_the_gateway_is_in_trouble_routing_jobs_leave_sends_to_the_send_qu
 
 def test_sends_are_carried_out_in_the_routing_job_again_once_the_pause_is_over(
         gateway, query, fake_sendsms, sms_app, work):
-    from lapor.queue import SLOW_SEND_PAUSE, _slow_key, note_slow_sends
+    from lapor.queue import SLOW_SEND_PAUSE, _slow_key, note_slow_sends, slow_sends_left
 
     with sms_app.app_context():
+        assert slow_sends_left("send_sms") is None
         note_slow_sends("send_sms")
-        assert 0 < redis_ext.client().ttl(_slow_key("send_sms")) <= SLOW_SEND_PAUSE
+        assert 0 < slow_sends_left("send_sms") <= SLOW_SEND_PAUSE
         redis_ext.client().delete(_slow_key("send_sms"))  # as its expiry does
     assert gateway.post("/api/v1/reports", json=WEB_REPORT).status_code == 201
     work()

@@ -20,7 +20,7 @@ from redis.exceptions import RedisError
 from rq import Queue
 
 from lapor.extensions import redis_ext
-from lapor.queue import _is_live
+from lapor.queue import get_queue, is_live
 
 log = logging.getLogger(__name__)
 LEASE_KEY = "lapor:scheduler:lease"
@@ -63,7 +63,7 @@ def enqueue_due(queue: Queue, last_run: dict[str, float], clock: float) -> list[
         if clock - last_run.get(job.job_id, float("-inf")) < job.every:
             continue
         last_run[job.job_id] = clock
-        if _is_live(queue.connection, job.job_id):
+        if is_live(queue.connection, job.job_id):
             continue
         queue.enqueue(job.func, job_id=job.job_id, job_timeout=job.timeout,
                       result_ttl=60, failure_ttl=24 * 3600)
@@ -82,7 +82,7 @@ def run_scheduler(app, once: bool = False, tick: float = 1.0, stop: threading.Ev
     last_run: dict[str, float] = {}
     with app.app_context():
         connection = redis_ext.client(app)
-        queue = Queue(app.config["LAPOR"].queue_name, connection=connection)
+        queue = get_queue()
         log.info("scheduler started: %s", ", ".join(j.func for j in PERIODIC))
         while not stop.is_set():
             try:

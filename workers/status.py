@@ -15,7 +15,7 @@ from sqlalchemy import func, or_, select
 
 from lapor.extensions import db, redis_ext
 from lapor.models import OutboxItem, OutgoingMessage
-from lapor.queue import SEND_TOPICS, _slow_key, all_queues
+from lapor.queue import SEND_TOPICS, all_queues, slow_sends_left
 from workers.schedule import LEASE_KEY
 
 # Ready work not carried out after this long means the workers are stopped or far behind.
@@ -80,8 +80,8 @@ def _read_redis(status: Status) -> None:
         lease = client.ttl(LEASE_KEY)
         status.scheduler_lease_seconds = lease if lease > 0 else None
         for topic in sorted(SEND_TOPICS):
-            left = client.ttl(_slow_key(topic))
-            if left > 0:
+            left = slow_sends_left(topic)
+            if left is not None:
                 status.slow_sends[topic] = left
     except RedisError as exc:
         status.queues = []

@@ -99,7 +99,7 @@ def list_reports(args):
     if actor:
         total = count()
     else:
-        if page * per_page > access.PUBLIC_ROWS:
+        if not access.within_public_depth(page, per_page):
             raise InvalidInput("page_too_deep", rows=access.PUBLIC_ROWS)
         total, _ = kept(f"lapor:public-total:{args.get('state') or 'all'}", PUBLIC_TOTAL_FRESH, utcnow(), count)
     rows = db.session.scalars(

@@ -11,7 +11,7 @@ from flask import current_app, request
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
-from lapor.access import PUBLIC_ROWS
+from lapor.access import PUBLIC_ROWS, within_public_depth
 from lapor.api.reports import new_report_from
 from lapor.api.schemas import ReportIn
 from lapor.channels.open311_views import (
@@ -92,7 +92,7 @@ def filtered(query, args, now: datetime):
         query = query.where(Report.state.not_in(OPEN_STATES))
     start, end = window(args, now)
     page, size = number(args, "page", 1, 100_000), number(args, "page_size", MAX_ROWS, MAX_ROWS)
-    if page * size > PUBLIC_ROWS:
+    if not within_public_depth(page, size):
         raise Open311Error(400, gettext("open311.error.page_too_deep", rows=PUBLIC_ROWS))
     return (
         query.where(Report.received_at >= start, Report.received_at <= end)
