@@ -277,6 +277,7 @@ def main() -> None:
         for rate in rates:
             lapor_paced[rate] = paced(port, args, post, read, rate)
             lapor_paced[rate] += (wait_routed(engine)[2],)
+        before, _, _ = wait_routed(engine)
         lapor, lapor_reads = mixed(port, args, post, read)
         stop(web)
         total, routed, catch_up = wait_routed(engine)
@@ -312,7 +313,7 @@ def main() -> None:
         print_run(label, r)
     print(f"Lapor / bare throughput: intake {lapor['rps'] / baseline['rps']:.2f}, "
           f"staff reads {lapor_reads['rps'] / baseline_reads['rps']:.2f}")
-    print(f"routing: {routed / (args.seconds + catch_up):.0f} reports/s over the run and the "
+    print(f"routing: {(routed - before) / (args.seconds + catch_up):.0f} reports/s over the run and the "
           f"{catch_up:.1f} s after it until the worker had routed them all")
     print(f"accepted {accepted}, in the database {total}, routed {routed}: "
           f"{'nothing lost' if total >= accepted and routed == total else 'MISMATCH'}")
