@@ -35,6 +35,10 @@ measured in the same run, per size:
   feeding the same rule evaluation (capped to a sample of texts at large
   sizes; it also misses keywords that start where a longer one starts).
 
+* a set per agency: each agency's rules compiled as a set of their own, and
+  each report routed by its agency's set, which is how production routes
+  (``lapor.rules.store``); it should match the scoped figure.
+
 Each size runs in a fresh, single-threaded subprocess (one core), so peak RSS
 is per size; rates are the mean over a timed loop through the reports.
 Compile time is the best of a few runs of `compile_rules` (rules already
@@ -268,6 +272,19 @@ def measure(n_keywords: int, quick: bool) -> dict:
 
     route = ruleset.route
     out["decisions_per_s"], _ = rate(lambda r: route(*r), reports, seconds)
+    # As production routes (lapor.rules.store): each owner's set compiled on its own, a report
+    # routed by its agency's set.
+    by_owner: dict[str, list] = {}
+    for rule in rules:
+        by_owner.setdefault(rule.owner, []).append(rule)
+    t0 = time.perf_counter()
+    sets = {owner: compile_rules(owned) for owner, owned in by_owner.items()}
+    out["per_owner_compile_s"] = time.perf_counter() - t0
+    empty = compile_rules([])
+    per_owner = [(sets.get(next(iter(owners)), empty).route, (t, b, ty, ch))
+                 for t, b, ty, ch, owners in reports]
+    out["per_owner_per_s"], _ = rate(lambda r: r[0](*r[1]), per_owner, seconds)
+    del sets, per_owner
     out["decisions_json_per_s"], _ = rate(lambda r: route(*r).to_dict(), reports, seconds)
     out["unscoped_per_s"], _ = rate(lambda r: route(r[0], r[1], r[2], r[3]), reports, seconds)
 
@@ -324,6 +341,8 @@ def main() -> None:
         ("compile peak MB (tracemalloc)", lambda r: f"{r['compile_peak_mb']:.1f}"),
         ("retained RSS MB / peak RSS MB", lambda r: f"{r['retained_rss_mb']:.0f} / {r['peak_rss_mb']:.0f}"),
         ("decisions/s (scoped)", lambda r: f"{r['decisions_per_s']:,.0f}"),
+        ("decisions/s, a set per agency", lambda r: f"{r['per_owner_per_s']:,.0f}"),
+        ("compile s, a set per agency", lambda r: f"{r['per_owner_compile_s']:.3f}"),
         ("decisions/s + to_dict()", lambda r: f"{r['decisions_json_per_s']:,.0f}"),
         ("decisions/s unscoped", lambda r: f"{r['unscoped_per_s']:,.0f}"),
         ("ceiling: scan only /s", lambda r: f"{r['scan_per_s']:,.0f}"),
@@ -341,8 +360,9 @@ def main() -> None:
         print(f"| {label:36} | " + " | ".join(f"{fmt(results[n]):>22}" for n in sizes) + " |")
     small, large = results[sizes[0]], results[sizes[-1]]
     print()
-    print(f"slowdown {sizes[-1]:,} vs {sizes[0]:,} keywords (scoped decisions): "
-          f"{small['decisions_per_s'] / large['decisions_per_s']:.2f}x  (bar <= 1.5x)")
+    print(f"slowdown {sizes[-1]:,} vs {sizes[0]:,} keywords (bar <= 1.5x): scoped "
+          f"{small['decisions_per_s'] / large['decisions_per_s']:.2f}x, a set per agency "
+          f"{small['per_owner_per_s'] / large['per_owner_per_s']:.2f}x")
     for n in sizes:
         r = results[n]
         print(f"{n:>7,} kw: engine = {r['decisions_per_s'] / r['scan_per_s']:.0%} of bare scan, "
@@ -351,9 +371,10 @@ def main() -> None:
               f"(baseline agrees on {r['regex_agreement']:.0%} of targets)")
     if not args.quick:
         r = results[100_000]
-        print(f"bars at 100,000 keywords: {r['decisions_per_s']:,.0f} decisions/s (>= 30,000: "
-              f"{'met' if r['decisions_per_s'] >= 30_000 else 'NOT met'}), compile {r['compile_s']:.2f} s "
-              f"(<= 2 s: {'met' if r['compile_s'] <= 2 else 'NOT met'})")
+        print(f"bars at 100,000 keywords: {r['decisions_per_s']:,.0f} decisions/s scoped, "
+              f"{r['per_owner_per_s']:,.0f}/s with a set per agency (>= 30,000: "
+              f"{'met' if min(r['decisions_per_s'], r['per_owner_per_s']) >= 30_000 else 'NOT met'}), "
+              f"compile {r['compile_s']:.2f} s (<= 2 s: {'met' if r['compile_s'] <= 2 else 'NOT met'})")
 
 
 if __name__ == "__main__":
