@@ -20,10 +20,11 @@ from sqlalchemy import select, true
 
 from lapor import workflow
 from lapor.extensions import db
-from lapor.models import Agency, Category, Report, SlaPolicy, is_within
+from lapor.models import Agency, Category, Report, is_unit_of
 from lapor.rules.decide import Decision
 from lapor.rules.matcher import CompiledRuleSet
 from lapor.rules.store import ActiveSet, compile_set, find_set, owner_label, route_text
+from lapor.sla.adapter import is_policy
 from lapor.workflow import SYSTEM, StateConflict
 
 BACKTEST_MAX = 5000
@@ -94,11 +95,14 @@ def _target(decision: Decision, requested: Agency | None, routing: dict) -> Agen
     """The decision's agency, if it exists and the owner may route to it."""
     if decision.target is None:
         return None
-    agency = db.session.scalars(select(Agency).where(Agency.code == decision.target)).first()
+    if requested is not None and requested.code == decision.target:
+        agency = requested  # the owner's own rule: already loaded
+    else:
+        agency = db.session.scalars(select(Agency).where(Agency.code == decision.target)).first()
     if agency is None:
         routing["problem"] = f"unknown agency {decision.target}"
         return None
-    if requested is not None and not is_within(agency.id, requested.id):
+    if requested is not None and not is_unit_of(agency, requested.id):
         routing["problem"] = f"{decision.target} is not a unit of {requested.code}"
         return None
     return agency
@@ -118,7 +122,7 @@ def _policy(code: str | None, report_type: str | None, routing: dict) -> str | N
         return None
     if report_type == "information_request":
         return None  # public-information requests keep the UU 14/2008 policy whatever the rules say
-    if db.session.get(SlaPolicy, code) is None:
+    if not is_policy(code):
         routing["problem"] = f"unknown SLA policy {code}"
         return None
     return code

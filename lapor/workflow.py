@@ -25,6 +25,7 @@ from lapor.models import (
     Escalation,
     Report,
     ReportEvent,
+    is_unit_of,
     is_within,
     watched_ids,
 )
@@ -232,7 +233,7 @@ def redispose(report, actor, now, agency: Agency, note=None):
     authorise(report, actor, "redispose")
     if agency.id == report.agency_id:
         raise InvalidInput("same_agency")
-    if actor.who == "agency_admin" and not is_within(agency.id, actor.agency_id):
+    if actor.who == "agency_admin" and not is_unit_of(agency, actor.agency_id):
         raise InvalidInput("not_a_sub_unit", agency=agency.code)
     _move(report, actor, "disposed", now, kind="redisposed", agency=agency, message=note)
     report.agency = agency

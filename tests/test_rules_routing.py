@@ -151,6 +151,55 @@ def test_activation_switches_routing(client, demo, run_worker, app, token):
         "DPUPRTANGKAB", "infrastruktur", {"owner": "TANGKAB", "version": 2})
 
 
+def test_rules_reach_units_at_any_depth_but_not_units_moved_out_since(client, demo, run_worker, app, token):
+    with app.app_context():
+        from lapor.models import Agency
+
+        db.session.add(Agency(code="UPTJALAN", name="UPT Jalan Cikupa", kind="unit",
+                              parent=f.agency("DPUPRTANGKAB")))
+        db.session.commit()
+    admin = token("tangkab")
+    rule = {"key": "trotoar", "name": "Trotoar", "target": "UPTJALAN", "priority": 90,
+            "keywords": {"any": ["trotoar"]}}
+    assert client.post("/api/v1/rules", json=rule, headers=admin).status_code == 201
+    assert client.post("/api/v1/rules/activate", json={}, headers=admin).status_code == 200
+    deep = submit(client, "Trotoar amblas di depan pertokoan", agency="TANGKAB")
+    run_worker()
+    deep = routed(app, deep)
+    assert deep["agency"] == "UPTJALAN", deep["data"]["explanation"]  # a unit of a unit of the owner
+
+    with app.app_context():  # the unit moves to another regency; the active rules still name it
+        f.agency("UPTJALAN").parent = f.agency("MAKASSAR")
+        db.session.commit()
+    moved = submit(client, "Trotoar amblas di depan pertokoan", agency="TANGKAB")
+    run_worker()
+    moved = routed(app, moved)
+    assert (moved["state"], moved["agency"]) == ("disposed", "TANGKAB")  # its own admins pass it on
+    assert moved["data"]["problem"] == "UPTJALAN is not a unit of TANGKAB"
+
+
+def test_a_policy_removed_since_the_rules_were_activated_is_not_applied(client, demo, run_worker, app, token):
+    from lapor.models import SlaPolicy
+
+    with app.app_context():
+        db.session.add(SlaPolicy(code="sementara", name="Sementara", disposition_days=3, followup_days=5))
+        db.session.commit()
+    admin = token("tangkab")
+    rule = {"key": "trotoar", "name": "Trotoar", "target": "DPUPRTANGKAB", "priority": 90,
+            "keywords": {"any": ["trotoar"]}, "actions": {"policy": "sementara"}}
+    assert client.post("/api/v1/rules", json=rule, headers=admin).status_code == 201
+    assert client.post("/api/v1/rules/activate", json={}, headers=admin).status_code == 200
+    with app.app_context():
+        db.session.delete(db.session.get(SlaPolicy, "sementara"))
+        db.session.commit()
+    tid = submit(client, "Trotoar amblas di depan pertokoan", agency="TANGKAB")
+    run_worker()
+    report = routed(app, tid)
+    assert (report["state"], report["agency"]) == ("disposed", "DPUPRTANGKAB")
+    assert report["policy"] != "sementara"
+    assert report["data"]["problem"] == "unknown SLA policy sementara"
+
+
 @pytest.fixture
 def compilations(monkeypatch):
     """Count rule-set compilations, starting from a process that has compiled nothing."""

@@ -1,6 +1,6 @@
 """Typed SQLAlchemy models; importing this module registers every table."""
 
-from lapor.models.agency import TIMEZONES, Agency, is_within, lineage, subtree_ids, supervision, watched_ids
+from lapor.models.agency import TIMEZONES, Agency, is_unit_of, is_within, lineage, subtree_ids, supervision, watched_ids
 from lapor.models.apikey import ApiKey
 from lapor.models.calendar import DAY_KINDS, CalendarDay
 from lapor.models.message import OutgoingMessage
@@ -24,5 +24,6 @@ __all__ = [
     "ARCHIVE_REASONS", "CHANNELS", "DAY_KINDS", "OPEN_STATES", "REPORT_TYPES", "ROLES", "STATES", "TIMEZONES",
     "RULESET_STATES", "RuleRow", "RuleSet",
     "Agency", "ApiKey", "Attachment", "CalendarDay", "Category", "Escalation", "OutboxItem", "OutgoingMessage",
-    "Report", "ReportEvent", "SlaPolicy", "User", "is_within", "lineage", "subtree_ids", "supervision", "watched_ids",
+    "Report", "ReportEvent", "SlaPolicy", "User",
+    "is_unit_of", "is_within", "lineage", "subtree_ids", "supervision", "watched_ids",
 ]

@@ -76,6 +76,11 @@ def is_within(agency_id: int, ancestor_id: int) -> bool:
     return agency_id in subtree_ids(ancestor_id)
 
 
+def is_unit_of(agency: Agency, ancestor_id: int) -> bool:
+    """``is_within`` for a loaded agency: the agency itself and its direct units need no query."""
+    return agency.id == ancestor_id or agency.parent_id == ancestor_id or is_within(agency.id, ancestor_id)
+
+
 def watched_ids(agency: Agency) -> set[int]:
     """What a coordinator agency watches: its own subtree and every supervised agency's, in one
     query however many it supervises (Ombudsman RI supervises every agency)."""

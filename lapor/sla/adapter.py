@@ -63,8 +63,8 @@ def forget_calendars() -> None:
     db.session.info.pop("lapor_policies", None)
 
 
-def policy_for(code: str) -> deadlines.Policy:
-    """The policy by code (cached per session), falling back to the special mechanism."""
+def _policies() -> dict[str, deadlines.Policy]:
+    """Every SLA policy by code, read once per session."""
     cache = db.session.info.get("lapor_policies")
     if cache is None:
         rows = db.session.scalars(select(SlaPolicy)).all()
@@ -72,6 +72,17 @@ def policy_for(code: str) -> deadlines.Policy:
             row.code: deadlines.Policy(row.code, row.disposition_days, row.followup_days)
             for row in rows
         }
+    return cache
+
+
+def is_policy(code: str) -> bool:
+    """Whether an SLA policy of this code exists."""
+    return code in _policies()
+
+
+def policy_for(code: str) -> deadlines.Policy:
+    """The policy by code (cached per session), falling back to the special mechanism."""
+    cache = _policies()
     return cache.get(code) or cache.get("khusus") or deadlines.Policy("khusus", 1, 2)
 
 
