@@ -7,12 +7,23 @@ import logging
 from flask import Flask
 from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from lapor.api.parsing import JSONProvider
 from lapor.config import Settings
 from lapor.extensions import api, csrf, db, redis_ext
 from lapor.queue import enqueue_after_commit
 from lapor.ratelimit import init_limits, storage_uri
+
+ROW_ID_MAX = 2**31 - 1  # the database's INTEGER
+
+
+class RowId(IntegerConverter):
+    """``<id:name>``: a row's id in a URL. An id no row can have does not match the URL (404)
+    instead of reaching the database, which would refuse a number that large."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        super().__init__(url_map, min=1, max=ROW_ID_MAX)
 
 
 def create_app(settings: Settings | None = None, **overrides) -> Flask:
@@ -58,6 +69,7 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
+    app.url_map.converters["id"] = RowId  # before any route uses it
     db.init_app(app)
     enqueue_after_commit(db.session.session_factory.class_)
     if settings.database_url.startswith("sqlite"):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
+from marshmallow import Schema, fields
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
@@ -23,7 +24,21 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
+class ErrorOut(Schema):
+    """The body of every error answer (documentation only: ``lapor.errors`` builds it)."""
+
+    code = fields.Integer(metadata={"description": "The HTTP status"})
+    status = fields.String(metadata={"description": "What went wrong, as a stable code"})
+    message = fields.String(metadata={"description": "What went wrong, in the user's language"})
+    errors = fields.Raw(metadata={"description": "Details: per field, its messages (an object); "
+                                                 "for a rule set, the list of its problems"})
+
+
+class LaporApi(Api):
+    ERROR_SCHEMA = ErrorOut
+
+
 db = SQLAlchemy(model_class=Base)
-api = Api()
+api = LaporApi()
 csrf = CSRFProtect()
 redis_ext = RedisExtension()

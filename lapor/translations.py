@@ -159,6 +159,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "Give agency or timezone, not both.": ("Isi instansi atau zona waktu, bukan keduanya.",
                                            "Give agency or timezone, not both."),
     "Unknown time zone.": ("Zona waktu tidak dikenal.", "Unknown time zone."),
+    "The year must be between {first} and {last}.": ("Tahun harus antara {first} dan {last}.",
+                                                     "The year must be between {first} and {last}."),
     "Not a valid datetime.": ("Waktu tidak valid (format ISO 8601).", "Not a valid datetime."),
     "Not a valid aware datetime.": ("Waktu harus menyertakan zona waktu, mis. +07:00.",
                                     "Not a valid aware datetime."),

@@ -100,6 +100,22 @@ def test_huge_or_wrong_query_parameters_on_the_api_are_422(client, token, query)
     assert_clear_json_error(response, 422)
 
 
+@pytest.mark.parametrize("method,path,status", [
+    ("PUT", "/api/v1/rules/66739246442683392000", 404),
+    # werkzeug says 405 when the path's route for another method (PUT) was tried first
+    ("DELETE", "/api/v1/rules/2147483648", 405),
+    ("DELETE", "/api/v1/calendar/days/99999999999999999999", 404),
+])
+def test_ids_no_row_can_have_are_a_4xx_not_a_database_error(client, token, method, path, status):
+    response = client.open(path, method=method, json={}, headers=token("admin"))
+    assert_clear_json_error(response, status)
+
+
+def test_attachment_ids_no_row_can_have_are_a_404_page(client, demo):
+    response = client.get("/laporan/LPR-AAAA-AAAA/lampiran/99999999999999999999")
+    assert response.status_code == 404 and response.mimetype == "text/html"
+
+
 @pytest.mark.parametrize("path", [
     "/lacak?id=" + "A" * 100_000,
     "/statistik?days=" + "9" * 5_000,

@@ -90,6 +90,16 @@ def test_deadline_preview_matches_the_design_examples(client, demo, token):
     assert naive.status_code == 422
 
 
+def test_days_and_instants_outside_the_supported_years_are_a_clear_422(client, demo, token):
+    old = client.get("/api/v1/sla/due?received=0079-11-15T09:28:23Z&working_days=3", headers=token("admin"))
+    assert old.status_code == 422  # Jakarta then kept local mean time: no valid RFC 3339 offset
+    assert old.get_json()["errors"] == {"received": ["Tahun harus antara 2000 dan 2100."]}
+    day = client.post("/api/v1/calendar/days", json={"date": "2999-01-02", "kind": "closure"},
+                      headers={**token("admin"), "Accept-Language": "en"})
+    assert day.status_code == 422
+    assert day.get_json()["errors"] == {"date": ["The year must be between 2000 and 2100."]}
+
+
 def test_scorecards_count_compliance_for_supervised_agencies_only(client, app, demo, token):
     with app.app_context():
         tangkab = f.agency("TANGKAB")

@@ -101,7 +101,7 @@ def create_rule(args):
     return _rule_view(row)
 
 
-@blp.route("/rules/<int:rule_id>", methods=["PUT"])
+@blp.route("/rules/<id:rule_id>", methods=["PUT"])
 @blp.arguments(RuleFields)
 @blp.response(200, RuleOut)
 @blp.doc(security=STAFF)
@@ -113,7 +113,7 @@ def update_rule(args, rule_id):
     return _rule_view(row)
 
 
-@blp.route("/rules/<int:rule_id>", methods=["DELETE"])
+@blp.route("/rules/<id:rule_id>", methods=["DELETE"])
 @blp.response(204)
 @blp.doc(security=STAFF)
 def delete_rule(rule_id):

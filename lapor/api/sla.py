@@ -15,14 +15,20 @@ from lapor.intake import find_agency
 from lapor.models import DAY_KINDS, CalendarDay, SlaPolicy
 from lapor.queue import add_work
 from lapor.sla.adapter import calendar_for_due
+from lapor.sla.calendar import YEARS
 from lapor.workflow import Actor, NotAllowed, NotFound, StateConflict
 
 blp = Blueprint("sla", __name__, description="Working calendars and SLA policies")
 STAFF = [{"bearer": []}]
 
 
+def _within_years(value) -> None:
+    if not YEARS[0] <= value.year <= YEARS[1]:
+        raise ValidationError(f"The year must be between {YEARS[0]} and {YEARS[1]}.")
+
+
 class DayIn(Schema):
-    date = fields.Date(required=True)
+    date = fields.Date(required=True, validate=_within_years)
     kind = fields.String(required=True, validate=validate.OneOf(DAY_KINDS))
     agency = fields.String(validate=validate.Length(max=32), allow_none=True)
     note = fields.String(validate=validate.Length(max=200), allow_none=True)
@@ -57,7 +63,7 @@ class PolicyOut(Schema):
 
 
 class DueArgs(Schema):
-    received = fields.AwareDateTime(required=True)
+    received = fields.AwareDateTime(required=True, validate=_within_years)
     working_days = fields.Float(required=True, validate=validate.Range(min=0, max=365))
     agency = fields.String(validate=validate.Length(max=32))
     timezone = fields.String(validate=validate.Length(max=64))
@@ -148,7 +154,7 @@ def add_day(args):
     return _day_view(day)
 
 
-@blp.route("/calendar/days/<int:day_id>", methods=["DELETE"])
+@blp.route("/calendar/days/<id:day_id>", methods=["DELETE"])
 @blp.response(204)
 @blp.doc(security=STAFF)
 def remove_day(day_id):

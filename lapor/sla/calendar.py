@@ -23,6 +23,10 @@ DEFAULT_HOURS: Mapping[int, Hours] = MappingProxyType(
     {weekday: (time(8, 0), time(16, 0)) for weekday in range(5)}
 )
 
+# The years that days and instants given to the service may fall in: what the holiday library is
+# asked about, and where an agency's zone has its modern offset (not local mean time).
+YEARS = (2000, 2100)
+
 # A calendar with no working day for this long would never produce a deadline.
 _MAX_IDLE_DAYS = 3 * 366
 

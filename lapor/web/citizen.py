@@ -317,7 +317,7 @@ def rate(tracking_id):
     return reporter_action(tracking_id, RatingIn(), _rate)
 
 
-@bp.get("/laporan/<tracking_id>/lampiran/<int:attachment_id>")
+@bp.get("/laporan/<tracking_id>/lampiran/<id:attachment_id>")
 def attachment(tracking_id, attachment_id):
     """An attachment, for the reporter's private link only: photos may identify them."""
     report = access.reporter_report(tracking_id, request.args.get("akses"))

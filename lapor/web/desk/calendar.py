@@ -15,13 +15,13 @@ from lapor.i18n import gettext
 from lapor.intake import find_agency
 from lapor.models import DAY_KINDS, TIMEZONES, Agency, CalendarDay
 from lapor.sla.adapter import calendar_for
+from lapor.sla.calendar import YEARS
 from lapor.web.desk.actions import refusal
 from lapor.web.desk.common import JAKARTA, Filters, page, staff_only, today
 from lapor.workflow import Actor, InvalidInput, WorkflowError
 
 bp = Blueprint("calendar", __name__)
 NOTE_LIMIT = 200
-YEARS = (2000, 2100)  # what the holiday library is asked about
 ZONE_NAMES = {zone: name for name, zone in TIMEZONES.items()}
 
 
@@ -54,7 +54,7 @@ def add(user):
     return redirect(url_for(".index", year=day.year), 303)
 
 
-@bp.post("/<int:day_id>/hapus")
+@bp.post("/<id:day_id>/hapus")
 @staff_only("sysadmin")
 def remove(user, day_id):
     found = db.session.get(CalendarDay, day_id)

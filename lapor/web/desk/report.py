@@ -34,7 +34,7 @@ def act(user, tracking_id, action):
     return actions.submit(user, tracking_id, action, done, failed)
 
 
-@bp.get("/<tracking_id>/lampiran/<int:attachment_id>")
+@bp.get("/<tracking_id>/lampiran/<id:attachment_id>")
 @signed_in
 def attachment(user, tracking_id, attachment_id):
     found = access.staff_report(Actor.staff(user), tracking_id)
