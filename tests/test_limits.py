@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from lapor.extensions import db
 from lapor.models import Report
 from tests.test_api_reports import REPORT
+from tests.test_desk_support import sign_in
 from tests.test_open311 import BASE
 from tests.test_web_citizen import FORM, text
 
@@ -126,6 +127,21 @@ def test_huge_query_parameters_on_pages_are_answered_plainly(client, demo, path)
     response = client.get(path)
     assert response.status_code in (200, 302, 303, 404), path[:40]
     assert response.mimetype == "text/html"
+
+
+@pytest.mark.parametrize("path", ["/staff/", "/staff/pemantauan/", "/staff/rekap/"])
+@pytest.mark.parametrize("query", ["from=0001-01-01", "to=9999-12-31", "from=9999-12-31&to=0001-01-01"])
+def test_dates_no_calendar_reaches_are_filters_ignored_on_staff_pages(client, demo, path, query):
+    sign_in(client, demo, "admin")
+    response = client.get(f"{path}?{query}")
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+
+
+@pytest.mark.parametrize("query", ["start=0001-01-01T00:00:00%2B14:00", "end=9999-12-31T23:59:59-12:00"])
+def test_instants_no_calendar_reaches_are_a_422_on_the_api(client, token, query):
+    response = client.get(f"/api/v1/scorecards?{query}", headers=token("admin"))
+    assert assert_clear_json_error(response, 422)["errors"] in (
+        {"start": ["Tahun harus antara 2000 dan 2100."]}, {"end": ["Tahun harus antara 2000 dan 2100."]})
 
 
 @pytest.mark.parametrize("query", [

@@ -8,6 +8,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from sqlalchemy import select
 
 from lapor.api.parsing import Blueprint
+from lapor.api.schemas import within_years
 from lapor.auth import require_staff
 from lapor.clock import utcnow
 from lapor.extensions import db
@@ -15,20 +16,14 @@ from lapor.intake import find_agency
 from lapor.models import DAY_KINDS, CalendarDay, SlaPolicy
 from lapor.queue import add_work
 from lapor.sla.adapter import calendar_for_due
-from lapor.sla.calendar import YEARS
 from lapor.workflow import Actor, NotAllowed, NotFound, StateConflict
 
 blp = Blueprint("sla", __name__, description="Working calendars and SLA policies")
 STAFF = [{"bearer": []}]
 
 
-def _within_years(value) -> None:
-    if not YEARS[0] <= value.year <= YEARS[1]:
-        raise ValidationError(f"The year must be between {YEARS[0]} and {YEARS[1]}.")
-
-
 class DayIn(Schema):
-    date = fields.Date(required=True, validate=_within_years)
+    date = fields.Date(required=True, validate=within_years)
     kind = fields.String(required=True, validate=validate.OneOf(DAY_KINDS))
     agency = fields.String(validate=validate.Length(max=32), allow_none=True)
     note = fields.String(validate=validate.Length(max=200), allow_none=True)
@@ -63,7 +58,7 @@ class PolicyOut(Schema):
 
 
 class DueArgs(Schema):
-    received = fields.AwareDateTime(required=True, validate=_within_years)
+    received = fields.AwareDateTime(required=True, validate=within_years)
     working_days = fields.Float(required=True, validate=validate.Range(min=0, max=365))
     agency = fields.String(validate=validate.Length(max=32))
     timezone = fields.String(validate=validate.Length(max=64))

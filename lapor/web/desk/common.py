@@ -14,6 +14,7 @@ from lapor.auth import current_user
 from lapor.clock import utcnow
 from lapor.extensions import db
 from lapor.i18n import gettext
+from lapor.sla.calendar import YEARS
 from lapor.workflow import NotAllowed
 
 JAKARTA = "Asia/Jakarta"
@@ -100,8 +101,12 @@ class Filters:
         if not value:
             return
         try:
-            self.values[name] = date.fromisoformat(value)
+            day = date.fromisoformat(value)
         except ValueError:
+            day = None
+        if day is not None and YEARS[0] <= day.year <= YEARS[1]:
+            self.values[name] = day
+        else:  # unreadable, or so far off that a day's bounds in UTC do not exist
             self.ignored.append(name)
 
     def number(self, args, name: str, default: int, low: int, high: int) -> None:
