@@ -308,6 +308,18 @@ def test_unknown_owner_and_export_without_active_rules(client, token):
     assert draft.status_code == 409
 
 
+def test_yaml_aliases_are_refused_before_they_are_expanded(client, token):
+    levels = ['a: &l0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    levels += [f"{chr(98 + n)}: &l{n + 1} [" + ", ".join([f"*l{n}"] * 9) + "]" for n in range(8)]
+    bomb = "\n".join(levels) + "\nrules:\n- id: *l8\n"  # 9**9 values once expanded
+    response = client.post("/api/v1/rules/import", data=bomb, content_type="application/yaml",
+                           headers=token("admin"))
+    assert response.status_code == 422
+    [error] = response.get_json()["errors"]
+    assert "aliases (*name) are not allowed" in error["message"] and error["line"] == 2
+    assert len(response.get_data()) < 2_000
+
+
 def test_csv_export_keeps_formula_like_cells_as_text_and_imports_them_unchanged(client, token):
     admin = token("admin")
     rule = {**RULE, "key": "rumus", "name": "=HYPERLINK(\"http://x\")",

@@ -66,21 +66,39 @@ class Parsed:
     lines: dict[int, int] = field(default_factory=dict)  # row number -> line in the file
 
 
+class _Loader(yaml.SafeLoader):
+    """The safe loader, refusing aliases (``*name``): a few lines of them can stand for billions
+    of values (the "billion laughs"), and a rules file never needs them."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            mark = self.peek_event().start_mark
+            raise yaml.composer.ComposerError(None, None, "aliases (*name) are not allowed in a rules file", mark)
+        return super().compose_node(parent, index)
+
+
+class _Dumper(yaml.SafeDumper):
+    """The safe dumper, writing a value used twice out twice, never as an alias ``_Loader`` refuses."""
+
+    def ignore_aliases(self, data):
+        return True
+
+
 def dump_yaml(owner: str, version: int | None, status: str | None, rules: list[dict[str, Any]],
               abbreviations: Mapping[str, str] | None) -> str:
     """A rule set as a YAML document; ``load_yaml`` reads it back unchanged."""
     document = {"owner": owner, "version": version, "status": status,
                 "abbreviations": dict(abbreviations or {}), "rules": list(rules)}
     # Flow style for the innermost lists (keywords) keeps a rule on a few readable lines.
-    return yaml.safe_dump(document, allow_unicode=True, sort_keys=False, default_flow_style=None,
-                          width=100)
+    return yaml.dump(document, Dumper=_Dumper, allow_unicode=True, sort_keys=False,
+                     default_flow_style=None, width=100)
 
 
 def load_yaml(text: str) -> Parsed:
     """The rules of a YAML document (see the module docstring); raises ``FileProblems``."""
     try:
-        document = yaml.safe_load(text)
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=_Loader)
+        document = yaml.load(text, Loader=_Loader)  # noqa: S506 (a safe loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
