@@ -6,7 +6,7 @@ import logging
 
 from flask import jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from lapor.extensions import db
@@ -70,6 +70,15 @@ def register(app) -> None:
         key = f"error.{code}"
         message = gettext(key) if code in HTTP_CODES.values() else exc.description
         return error_response(status, code, message)
+
+    @app.errorhandler(DataError)
+    def refused_by_the_database(exc):
+        # A value the database cannot hold (a NUL character, a number out of range) that no
+        # check before it caught: the request's fault, not an outage to retry.
+        log.warning("value refused by the database: %s (SQLSTATE %s)", exc.orig.__class__.__name__,
+                    getattr(exc.orig, "sqlstate", None))
+        db.session.rollback()
+        return error_response(422, "invalid_input", gettext("error.invalid_input"))
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(DBAPIError)

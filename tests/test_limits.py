@@ -101,6 +101,13 @@ def test_huge_or_wrong_query_parameters_on_the_api_are_422(client, token, query)
     assert_clear_json_error(response, 422)
 
 
+@pytest.mark.parametrize("path", ["/api/v1/calendar/days?agency=A%00B", "/api/v1/rules?agency=A%00B",
+                                  "/api/v1/scorecards?agency=%00"])
+def test_a_nul_character_in_a_query_is_a_422_on_every_database(client, token, path):
+    # PostgreSQL refuses NUL in text outright; that is the request's fault, not an outage (503).
+    assert_clear_json_error(client.get(path, headers=token("admin")), 422)
+
+
 @pytest.mark.parametrize("method,path,status", [
     ("PUT", "/api/v1/rules/66739246442683392000", 404),
     # werkzeug says 405 when the path's route for another method (PUT) was tried first
