@@ -108,6 +108,17 @@ def test_a_nul_character_in_a_query_is_a_422_on_every_database(client, token, pa
     assert_clear_json_error(client.get(path, headers=token("admin")), 422)
 
 
+@pytest.mark.parametrize("path", ["/requests.json?service_request_id=A%00B", "/requests/A%00B.json",
+                                  "/services/A%00B.json", "/requests.xml?jurisdiction_id=%00"])
+def test_a_nul_character_in_an_open311_query_is_answered_in_the_spec_format(client, demo, path):
+    response = client.get(BASE + path)  # SQLite holds NUL, so it may find nothing instead (200, 404)
+    assert response.status_code in (200, 400, 404), response.get_data(as_text=True)[:300]
+    if ".xml" in path:
+        assert response.mimetype == "text/xml"
+    else:
+        assert isinstance(response.get_json(), list)
+
+
 @pytest.mark.parametrize("method,path,status", [
     ("PUT", "/api/v1/rules/66739246442683392000", 404),
     # werkzeug says 405 when the path's route for another method (PUT) was tried first

@@ -16,6 +16,7 @@ import logging
 from flask import Blueprint, current_app, request, url_for
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
+from sqlalchemy.exc import DataError
 from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import HTTPException
 
@@ -170,6 +171,12 @@ def workflow_refused(exc: WorkflowError):
     db.session.rollback()
     # The spec knows "not found" and "bad request"; every other refusal is the client's to fix.
     return errors(404 if exc.status == 404 else 400, [gettext(f"error.{exc.code}", **exc.params)])
+
+
+@bp.errorhandler(DataError)
+def refused_by_the_database(exc: DataError):
+    db.session.rollback()  # a value the database cannot hold (PostgreSQL and NUL): the client's to fix
+    return errors(400, [gettext("error.invalid_input")])
 
 
 @bp.errorhandler(HTTPException)
