@@ -30,6 +30,12 @@ def test_sla_due_refuses_a_time_without_offset(cli):
     assert "offset" in result.output
 
 
+def test_sla_due_refuses_a_year_no_calendar_covers(cli):
+    result = cli("sla", "due", "--received", "0079-11-15T09:28:23+00:00", "--working-days", "3")
+    assert result.exit_code == 2
+    assert "between 2000 and 2100" in result.output
+
+
 def test_users_create_makes_a_staff_account_that_can_sign_in(cli, demo, client, app):
     result = cli("users", "create", "--username", "rina", "--password", "rahasia-123",
                  "--role", "agency_admin", "--agency", "tangkab")

@@ -68,6 +68,16 @@ def test_errors_stay_beside_the_form_in_the_readers_language(client, app, demo):
     page = text(post(client, f"/staff/laporan/{tid}/aksi/archive?lang=id", {"reason": "spam"}, status=403))
     assert "Peran Anda (Admin instansi) tidak boleh melakukan tindakan ini (mengarsipkan)." in page
     assert client.post(f"/staff/laporan/{tid}/aksi/explode", data={}).status_code == 404
+
+
+def test_a_nul_character_is_named_beside_the_form_and_the_text_kept(client, app, demo):
+    tid = make(app, "disposed")
+    sign_in(client, demo, "tangkab")
+    message = "Tim sudah ke lokasi\x00 hari ini."
+    page = text(post(client, f"/staff/laporan/{tid}/aksi/follow_up", {"message": message}, status=422))
+    assert "Berisi karakter yang tidak diizinkan." in page and 'id="aksi-follow_up" open' in page
+    assert "Tim sudah ke lokasi" in page  # what they typed is still in the form
+    assert load(app, tid).state == "disposed"
     assert load(app, tid).state == "disposed"
 
 

@@ -97,6 +97,8 @@ def _text(form, name: str, required: bool = True, limit: int = TEXT_LIMIT) -> st
         raise Rejected({name: [gettext("Missing data for required field.")]})
     if len(value) > limit:
         raise Rejected({name: [gettext("Longer than maximum length {max}.", max=limit)]})
+    if "\x00" in value:  # as the API's text fields: no database keeps it, no one means to type it
+        raise Rejected({name: [gettext("Contains a character that is not allowed.")]})
     return value or None
 
 

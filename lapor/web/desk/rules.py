@@ -33,7 +33,7 @@ KINDS = ("any", "all", "none")
 BACKTEST_SIZES, BACKTEST_DEFAULT = (50, 100, 200, 500, 1000), 200
 NEW_RULE = MultiDict({"active": "1", "scope": "both", "priority": "0"})
 NEW_TEST = MultiDict({"type": "complaint", "channel": "web"})
-RULE = "/<int(max=2147483647):rule_id>"  # larger numbers are no row's: 404, not a database error
+RULE = "/<id:rule_id>"
 EXTENSIONS = {".yaml": "yaml", ".yml": "yaml", ".csv": "csv"}
 STEPS = {  # /draf/<step>: what happens to the owner's draft, and the message saying so
     "mulai": (lambda agency, actor: rulesets.draft_for(agency, actor, utcnow()),
