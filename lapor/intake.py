@@ -16,6 +16,8 @@ from lapor.workflow import InvalidInput, NewReport
 def find_agency(code: str | None) -> Agency | None:
     if not code:
         return None
+    if "\x00" in code:  # no code has one, and PostgreSQL would refuse to look
+        raise InvalidInput("agency_not_found", agency=code.replace("\x00", ""))
     agency = db.session.scalars(select(Agency).where(Agency.code == code.strip().upper())).first()
     if agency is None:
         raise InvalidInput("agency_not_found", agency=code)
@@ -25,6 +27,8 @@ def find_agency(code: str | None) -> Agency | None:
 def find_category(code: str | None) -> Category | None:
     if not code:
         return None
+    if "\x00" in code:
+        raise InvalidInput("category_not_found", category=code.replace("\x00", ""))
     category = db.session.scalars(select(Category).where(Category.code == code.strip().lower())).first()
     if category is None:
         raise InvalidInput("category_not_found", category=code)

@@ -81,3 +81,6 @@ def test_an_agency_closure_and_the_forms_errors(client, app, demo):
         assert message in bad
     far = text(post(client, "/staff/kalender/", {"date": "3000-01-01", "kind": "closure"}, status=422))
     assert "Tahun harus antara 2000 dan 2100." in far
+    nul = text(post(client, "/staff/kalender/", {"date": "2026-03-04", "kind": "closure", "agency": "TANG\x00KAB",
+                                                 "note": "Banjir\x00"}, status=422))
+    assert "Instansi &#39;TANGKAB&#39; tidak dikenal." in nul and "Berisi karakter yang tidak diizinkan." in nul

@@ -119,6 +119,11 @@ def test_a_nul_character_in_an_open311_query_is_answered_in_the_spec_format(clie
         assert isinstance(response.get_json(), list)
 
 
+def test_a_nul_character_in_an_agency_code_is_named_on_its_field(client, demo):
+    body = assert_clear_json_error(client.post(API, json={**REPORT, "agency": "TANG\x00KAB"}), 422)
+    assert body["errors"] == {"agency": ["Berisi karakter yang tidak diizinkan."]}
+
+
 @pytest.mark.parametrize("method,path,status", [
     ("PUT", "/api/v1/rules/66739246442683392000", 404),
     # werkzeug says 405 when the path's route for another method (PUT) was tried first

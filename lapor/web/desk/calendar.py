@@ -41,6 +41,8 @@ def add(user):
         errors["kind"] = [gettext("desk.error.choose")]
     if note and len(note) > NOTE_LIMIT:
         errors["note"] = [gettext("Longer than maximum length {max}.", max=NOTE_LIMIT)]
+    elif note and "\x00" in note:
+        errors["note"] = [gettext("Contains a character that is not allowed.")]
     if not errors:
         try:
             add_calendar_day(Actor.staff(user), day, kind, agency, note, utcnow())
