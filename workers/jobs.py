@@ -93,7 +93,6 @@ def _carry_out(item_id: int, last_attempt: bool) -> tuple[str, list[tuple[int, s
     kept = keep_new_work(db.session(), last_attempt)
     attempt = 0
     topic = None
-    started = time.monotonic()
     try:
         query = select(OutboxItem).where(OutboxItem.id == item_id).with_for_update()
         item = db.session.scalars(query).first()
@@ -103,6 +102,7 @@ def _carry_out(item_id: int, last_attempt: bool) -> tuple[str, list[tuple[int, s
         now = utcnow()
         attempt = item.attempts + 1  # written with the outcome: one UPDATE of the item
         topic = item.topic
+        started = time.monotonic()  # the send and its commit; not the wait for the row lock
         try:
             outcome = HANDLERS[topic](item.payload, now)
         except NotYet as wait:
