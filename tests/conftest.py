@@ -117,6 +117,15 @@ def demo(app):
 
 
 @pytest.fixture
+def no_rate_limits(app, monkeypatch):
+    """Turn off the per-address limiter (read when a request arrives) and the per-phone counter,
+    for tests that send more requests than any citizen may."""
+    monkeypatch.setitem(app.config, "RATELIMIT_ENABLED", False)
+    for limiter in app.extensions.get("limiter", ()):
+        monkeypatch.setattr(limiter, "enabled", False)
+
+
+@pytest.fixture
 def token(client, demo):
     """A function giving the bearer header of a demo staff member."""
 

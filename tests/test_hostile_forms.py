@@ -1,0 +1,57 @@
+"""Generated (often hostile) values in the citizens' form and in Open311 posts: a clear answer, never a 5xx."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import func, select
+
+from lapor.extensions import db
+from lapor.models import Report
+from tests.test_open311 import BASE
+from tests.test_web_citizen import FORM
+
+ODD = ["", " ", "\x00", "A\x00B", "0001-01-01", "9999-12-31", "2026-13-45", "nan", "inf", "-1e309", "1e309",
+       "-91", "TANGKAB", "jalan", "complaint", "1", "on", "9" * 400, "<script>alert(1)</script>",
+       "http://x", "javascript:alert(1)", "a@b", "\u202etxt.exe", "\ufeff"]
+VALUES = st.one_of(st.text(max_size=300), st.sampled_from(ODD))
+EXAMPLES = settings(max_examples=150, deadline=None, derandomize=True, database=None,
+                    suppress_health_check=list(HealthCheck))
+
+
+def stored(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(Report))
+
+
+def test_the_citizens_form_answers_every_value_with_a_report_or_its_errors(client, demo, app, no_rate_limits):
+    fields = [*FORM, "event_date", "category", "anonymous", "confidential", "lang"]
+
+    @given(st.dictionaries(st.sampled_from(fields), VALUES, max_size=5))
+    @EXAMPLES
+    def post(changes):
+        before = stored(app)
+        response = client.post("/", data={**FORM, **changes})
+        assert response.status_code in (303, 422), (changes, response.status_code)
+        assert stored(app) == before + (response.status_code == 303)  # accepted means kept
+
+    post()
+
+
+def test_open311_posts_answer_every_value_in_the_spec_format(client, demo, api_key, app, no_rate_limits):
+    good = {"service_code": "jalan", "description": "Jalan rusak parah di depan pasar Cikupa",
+            "address_string": "Pasar Cikupa", "api_key": api_key}
+    fields = ["service_code", "description", "lat", "long", "address_string", "email", "first_name",
+              "last_name", "phone", "media_url", "jurisdiction_id", "attribute[type]", "device_id", "account_id"]
+
+    @given(st.dictionaries(st.sampled_from(fields), VALUES, max_size=6), st.booleans(),
+           st.sampled_from(["json", "xml"]))
+    @EXAMPLES
+    def post(changes, as_json, fmt):
+        body = {**good, **changes}
+        response = (client.post(f"{BASE}/requests.{fmt}", json=body) if as_json
+                    else client.post(f"{BASE}/requests.{fmt}", data=body))
+        assert response.status_code in (201, 400, 404), (changes, response.status_code)
+        assert response.mimetype == ("text/xml" if fmt == "xml" else "application/json")
+
+    post()
