@@ -97,8 +97,12 @@ def dump_yaml(owner: str, version: int | None, status: str | None, rules: list[d
 def load_yaml(text: str) -> Parsed:
     """The rules of a YAML document (see the module docstring); raises ``FileProblems``."""
     try:
-        root = yaml.compose(text, Loader=_Loader)
-        document = yaml.load(text, Loader=_Loader)  # noqa: S506 (a safe loader)
+        loader = _Loader(text)
+        try:  # parsed once: the nodes give the lines, the document is built from them
+            root = loader.get_single_node()
+            document = None if root is None else loader.construct_document(root)
+        finally:
+            loader.dispose()
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
