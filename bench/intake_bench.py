@@ -165,7 +165,8 @@ def warm_up(port: int, post: Path, read: Path) -> None:
     database and loaded what it keeps before a run's latencies are taken."""
     posting = run_wrk(port, WARM_UP_SECONDS, 8, post)
     reading = run_wrk(port, WARM_UP_SECONDS, 2, read, READ_PATH)
-    wrk_result(posting), wrk_result(reading)
+    wrk_result(posting)
+    wrk_result(reading)
 
 
 def wait_routed(engine, seconds: float = 300) -> tuple[int, int, float]:

@@ -160,10 +160,10 @@ def sla_due(received: str, working_days: float, agency_code: str | None, timezon
         raise click.BadParameter(str(exc), param_hint="--received") from exc
     if start.tzinfo is None:
         raise click.BadParameter("give an offset, e.g. +07:00", param_hint="--received")
-    from lapor.sla.calendar import YEARS
+    from lapor.sla.calendar import YEARS, YEARS_MESSAGE, within_years
 
-    if not YEARS[0] <= start.year <= YEARS[1]:
-        raise click.BadParameter(f"the year must be between {YEARS[0]} and {YEARS[1]}", param_hint="--received")
+    if not within_years(start):
+        raise click.BadParameter(YEARS_MESSAGE.format(first=YEARS[0], last=YEARS[1]), param_hint="--received")
     if agency_code and timezone:
         raise click.UsageError("give --agency or --timezone, not both")
     if agency_code:

@@ -232,7 +232,6 @@ DESK_MESSAGES: dict[str, tuple[str, str]] = {
     "desk.calendar.hours": ("Jam layanan instansi", "Agencies' office hours"),
     "desk.calendar.office": ("Jam kerja", "Office hours"),
     "desk.confirm.remove_day": ("Hapus hari ini dari kalender?", "Remove this day from the calendar?"),
-    "desk.error.year_range": ("Tahun harus antara {first} dan {last}.", "The year must be between {first} and {last}."),
     "desk.done.calendar_closure": ("Penutupan {date} disimpan; tenggat sedang dihitung ulang.",
                                    "Closure on {date} saved; deadlines are being recomputed."),
     "desk.done.calendar_working": ("Hari kerja tambahan {date} disimpan; tenggat sedang dihitung ulang.",

@@ -9,15 +9,16 @@ from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from lapor.clock import utcnow
 from lapor.models import ARCHIVE_REASONS, REPORT_TYPES
-from lapor.sla.calendar import YEARS
+from lapor.sla import calendar
 
 PHONE = re.compile(r"^\+?[0-9][0-9 \-]{6,18}$")
 
 
-def within_years(value) -> None:
+def supported_year(value) -> None:
     """A date or instant the calendars can work with (``sla.calendar.YEARS``)."""
-    if not YEARS[0] <= value.year <= YEARS[1]:
-        raise ValidationError(f"The year must be between {YEARS[0]} and {YEARS[1]}.")
+    if not calendar.within_years(value):
+        first, last = calendar.YEARS
+        raise ValidationError(calendar.YEARS_MESSAGE.format(first=first, last=last))
 
 
 class Text(fields.String):

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from lapor.access import watchable_agency_ids
 from lapor.api.parsing import Blueprint
-from lapor.api.schemas import within_years
+from lapor.api.schemas import supported_year
 from lapor.auth import require_staff
 from lapor.clock import utcnow
 from lapor.extensions import db
@@ -22,8 +22,8 @@ blp = Blueprint("scorecards", __name__, description="Agency scorecards")
 
 
 class ScorecardArgs(Schema):
-    start = fields.AwareDateTime(validate=within_years, metadata={"description": "default: 30 days ago"})
-    end = fields.AwareDateTime(validate=within_years, metadata={"description": "default: now"})
+    start = fields.AwareDateTime(validate=supported_year, metadata={"description": "default: 30 days ago"})
+    end = fields.AwareDateTime(validate=supported_year, metadata={"description": "default: now"})
     agency = fields.String(validate=validate.Length(max=32))
 
 

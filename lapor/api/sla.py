@@ -8,7 +8,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from sqlalchemy import select
 
 from lapor.api.parsing import Blueprint
-from lapor.api.schemas import within_years
+from lapor.api.schemas import supported_year
 from lapor.auth import require_staff
 from lapor.clock import utcnow
 from lapor.extensions import db
@@ -23,7 +23,7 @@ STAFF = [{"bearer": []}]
 
 
 class DayIn(Schema):
-    date = fields.Date(required=True, validate=within_years)
+    date = fields.Date(required=True, validate=supported_year)
     kind = fields.String(required=True, validate=validate.OneOf(DAY_KINDS))
     agency = fields.String(validate=validate.Length(max=32), allow_none=True)
     note = fields.String(validate=validate.Length(max=200), allow_none=True)
@@ -58,7 +58,7 @@ class PolicyOut(Schema):
 
 
 class DueArgs(Schema):
-    received = fields.AwareDateTime(required=True, validate=within_years)
+    received = fields.AwareDateTime(required=True, validate=supported_year)
     working_days = fields.Float(required=True, validate=validate.Range(min=0, max=365))
     agency = fields.String(validate=validate.Length(max=32))
     timezone = fields.String(validate=validate.Length(max=64))

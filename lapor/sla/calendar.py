@@ -26,6 +26,13 @@ DEFAULT_HOURS: Mapping[int, Hours] = MappingProxyType(
 # The years that days and instants given to the service may fall in: what the holiday library is
 # asked about, and where an agency's zone has its modern offset (not local mean time).
 YEARS = (2000, 2100)
+# How to say so (translated in ``lapor.translations``), with first= and last= the two years.
+YEARS_MESSAGE = "The year must be between {first} and {last}."
+
+
+def within_years(day: date | datetime) -> bool:
+    """Whether a day or instant falls in YEARS."""
+    return YEARS[0] <= day.year <= YEARS[1]
 
 # A calendar with no working day for this long would never produce a deadline.
 _MAX_IDLE_DAYS = 3 * 366

@@ -15,7 +15,7 @@ from lapor.i18n import gettext
 from lapor.intake import find_agency
 from lapor.models import DAY_KINDS, TIMEZONES, Agency, CalendarDay
 from lapor.sla.adapter import calendar_for
-from lapor.sla.calendar import YEARS
+from lapor.sla.calendar import YEARS, YEARS_MESSAGE, within_years
 from lapor.web.desk.actions import refusal
 from lapor.web.desk.common import JAKARTA, Filters, page, staff_only, today
 from lapor.workflow import Actor, InvalidInput, WorkflowError
@@ -94,8 +94,8 @@ def _date(value: str, errors: dict) -> date | None:
     except ValueError:
         errors["date"] = [gettext("Not a valid date.")]
         return None
-    if not YEARS[0] <= day.year <= YEARS[1]:
-        errors["date"] = [gettext("desk.error.year_range", first=YEARS[0], last=YEARS[1])]
+    if not within_years(day):
+        errors["date"] = [gettext(YEARS_MESSAGE, first=YEARS[0], last=YEARS[1])]
         return None
     return day
 

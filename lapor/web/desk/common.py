@@ -14,7 +14,7 @@ from lapor.auth import current_user
 from lapor.clock import utcnow
 from lapor.extensions import db
 from lapor.i18n import gettext
-from lapor.sla.calendar import YEARS
+from lapor.sla.calendar import within_years
 from lapor.workflow import NotAllowed
 
 JAKARTA = "Asia/Jakarta"
@@ -104,7 +104,7 @@ class Filters:
             day = date.fromisoformat(value)
         except ValueError:
             day = None
-        if day is not None and YEARS[0] <= day.year <= YEARS[1]:
+        if day is not None and within_years(day):
             self.values[name] = day
         else:  # unreadable, or so far off that a day's bounds in UTC do not exist
             self.ignored.append(name)
