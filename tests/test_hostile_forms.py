@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from lapor.extensions import db
 from lapor.models import Report
 from tests.test_open311 import BASE
-from tests.test_web_citizen import FORM
+from tests.test_web_citizen import FORM, submit
 
 ODD = ["", " ", "\x00", "A\x00B", "0001-01-01", "9999-12-31", "2026-13-45", "nan", "inf", "-1e309", "1e309",
        "-91", "TANGKAB", "jalan", "complaint", "1", "on", "9" * 400, "<script>alert(1)</script>",
@@ -55,3 +55,37 @@ def test_open311_posts_answer_every_value_in_the_spec_format(client, demo, api_k
         assert response.mimetype == ("text/xml" if fmt == "xml" else "application/json")
 
     post()
+
+
+PUBLIC_QUERY = ["akses", "id", "lang", "page", "q", "agency", "category", "from", "to", "service_request_id",
+                "service_code", "status", "start_date", "end_date", "jurisdiction_id", "api_key", "format"]
+PUBLIC_PAGES = ["/", "/lacak", "/laporan/{tid}", "/laporan/{tid}/terkirim", "/laporan/{tid}/lampiran/1",
+                "/statistik", f"{BASE}/requests.json", f"{BASE}/requests.xml", f"{BASE}/requests/{{tid}}.json",
+                f"{BASE}/services.xml", f"{BASE}/services/jalan.json", f"{BASE}/discovery.json",
+                f"{BASE}/tokens/{{tid}}.json"]
+REPORTER_FORMS = ["/laporan/{tid}/balas", "/laporan/{tid}/konfirmasi", "/laporan/{tid}/nilai"]
+REPORTER_FIELDS = ["akses", "message", "satisfied", "rating", "comment", "lang", "attachments"]
+
+
+def test_public_pages_and_the_reporters_forms_answer_every_value_without_a_5xx(client, demo, app,
+                                                                                no_rate_limits):
+    tid, token = submit(client)
+
+    @given(st.sampled_from(PUBLIC_PAGES), st.dictionaries(st.sampled_from(PUBLIC_QUERY), VALUES, max_size=5),
+           st.booleans())
+    @EXAMPLES
+    def read(page, query, with_token):
+        query = {"akses": token, **query} if with_token else query
+        response = client.get(page.format(tid=tid), query_string=query)
+        assert response.status_code < 500, (page, query, response.status_code)
+
+    @given(st.sampled_from(REPORTER_FORMS), st.dictionaries(st.sampled_from(REPORTER_FIELDS), VALUES, max_size=4),
+           st.booleans())
+    @EXAMPLES
+    def answer(form, fields, with_token):
+        fields = {"akses": token, **fields} if with_token else fields
+        response = client.post(form.format(tid=tid), data=fields)
+        assert response.status_code < 500, (form, fields, response.status_code)
+
+    read()
+    answer()
