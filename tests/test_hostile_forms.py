@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
@@ -89,3 +90,30 @@ def test_public_pages_and_the_reporters_forms_answer_every_value_without_a_5xx(c
 
     read()
     answer()
+
+
+LATIN1 = st.text(st.characters(max_codepoint=255, exclude_characters="\r\n"), max_size=200)
+HEADER_VALUES = st.one_of(LATIN1, st.sampled_from(
+    ["", "tangkab.lapor.test", "TANGKAB.lapor.test:80", "x.tangkab.lapor.test", ".lapor.test", "lapor.test:99999",
+     "[::1]", "-.lapor.test", "Bearer ", "Bearer x.y.z", "Basic YTpi", "id;q=abc, en;q=2", "*", "en-US,id;q=0.9",
+     "true", "multipart/form-data", "multipart/form-data; boundary=", "application/json; charset=latin-9"]))
+HEADERS = ["Host", "Accept-Language", "Authorization", "X-Access-Token", "HX-Request", "HX-Boosted", "Cookie",
+           "Content-Type", "Accept"]
+
+
+@pytest.mark.parametrize("method, path", [
+    ("GET", "/"), ("POST", "/"), ("GET", "/laporan/{tid}"), ("GET", "/statistik"), ("GET", "/staff/"),
+    ("GET", "/api/v1/reports"), ("GET", "/api/v1/reports/{tid}"), ("POST", "/api/v1/reports"),
+    ("GET", f"{BASE}/requests.json"), ("POST", f"{BASE}/requests.xml"), ("GET", "/channels/sms/kannel"),
+])
+def test_generated_headers_get_an_answer_never_a_5xx(client, demo, app, no_rate_limits, method, path):
+    tid, _ = submit(client)
+
+    @given(st.dictionaries(st.sampled_from(HEADERS), HEADER_VALUES, min_size=1, max_size=4))
+    @settings(EXAMPLES, max_examples=40)
+    def send(headers):
+        response = client.open(path.format(tid=tid), method=method, headers=headers,
+                               data={**FORM} if method == "POST" else None)
+        assert response.status_code < 500, (headers, response.status_code)
+
+    send()
