@@ -9,6 +9,7 @@ from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
+from lapor import bodies
 from lapor.api.parsing import JSONProvider
 from lapor.config import Settings
 from lapor.extensions import api, csrf, db, redis_ext
@@ -75,6 +76,7 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     if settings.database_url.startswith("sqlite"):
         with app.app_context():
             event.listen(db.engine, "connect", _sqlite_pragmas)
+    bodies.init_app(app)  # before the CSRF check, which reads the body
     csrf.init_app(app)
     redis_ext.init_app(app)
     api.init_app(app)
