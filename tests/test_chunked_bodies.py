@@ -29,8 +29,9 @@ from tests.test_web_citizen import FORM, text
 CHUNKED = {"Transfer-Encoding": "chunked"}
 
 
-def send_chunked(client, path, body: bytes, content_type: str):
-    return client.post(path, input_stream=io.BytesIO(body), content_type=content_type, headers=CHUNKED,
+def send_chunked(client, path, body: bytes | io.BytesIO, content_type: str):
+    stream = body if isinstance(body, io.BytesIO) else io.BytesIO(body)
+    return client.post(path, input_stream=stream, content_type=content_type, headers=CHUNKED,
                        environ_overrides={"wsgi.input_terminated": True})
 
 
@@ -76,8 +77,7 @@ class Unreadable(io.BytesIO):
 
 
 def test_a_chunked_body_that_cannot_be_read_is_a_400(client, demo, app):
-    response = client.post(API, input_stream=Unreadable(json.dumps(REPORT).encode()), content_type="application/json", headers=CHUNKED,
-                           environ_overrides={"wsgi.input_terminated": True})
+    response = send_chunked(client, API, Unreadable(json.dumps(REPORT).encode()), "application/json")
     assert_clear_json_error(response, 400)
     assert count_reports(app) == 0
 
