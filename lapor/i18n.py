@@ -54,14 +54,19 @@ def gettext(key: str, lang: str | None = None, **params) -> str:
 _ = gettext
 
 
+_PLACEHOLDER = re.compile(r"\{\w+\}")
+
+
 @lru_cache(maxsize=1)
 def _validation_patterns() -> list[tuple[re.Pattern[str], str]]:
+    """The catalogue's messages with placeholders, as patterns, the most literal text first:
+    "unknown key(s) in the document: {keys}" before "unknown key(s) in {section}: {keys}"."""
+    keys = [key for key in MESSAGES if "{" in key and not key.startswith(("error.", "event."))]
+    keys.sort(key=lambda key: len(_PLACEHOLDER.sub("", key)), reverse=True)
     patterns = []
-    for key in MESSAGES:
-        if "{" in key and not key.startswith(("error.", "event.")):
-            regex = re.escape(key)
-            regex = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>.+)", regex)
-            patterns.append((re.compile(f"^{regex}$"), key))
+    for key in keys:
+        regex = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>.+)", re.escape(key))
+        patterns.append((re.compile(regex, re.DOTALL), key))
     return patterns
 
 
@@ -71,10 +76,31 @@ def translate_validation(message: str, lang: str | None = None) -> str:
     if message in MESSAGES:
         return gettext(message, lang)
     for pattern, key in _validation_patterns():
-        found = pattern.match(message)
+        found = pattern.fullmatch(message)
         if found:
             return gettext(key, lang, **found.groupdict())
     return message
+
+
+# "rule 'id': ..." as the rules backend writes it: the id as Python shows it (quoted text or a number).
+_RULE_PREFIX = re.compile(r"""rule(?: ('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|-?\d+))?: (.*)""", re.DOTALL)
+
+
+def translate_problem(message: str, lang: str | None = None) -> str:
+    """A rules backend message (English) in the user's language; a rule's own keeps its id."""
+    found = _RULE_PREFIX.fullmatch(message)
+    if found is None:
+        return translate_validation(message, lang)
+    rule, problem = found.groups()
+    problem = translate_validation(problem, lang)
+    return gettext("rule {rule}: {problem}", lang, rule=rule, problem=problem) if rule else \
+        gettext("rule: {problem}", lang, problem=problem)
+
+
+def translate_problems(problems, lang: str | None = None) -> list[dict]:
+    """A rule set's problems (row, line, rule, message), their messages in the user's language."""
+    return [{**problem, "message": translate_problem(str(problem.get("message", "")), lang)}
+            for problem in problems or ()]
 
 
 def translate_errors(errors, lang: str | None = None):

@@ -473,44 +473,112 @@ DESK_MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "desk.rules.import.not_text": ("Berkas harus berupa teks UTF-8.",
                                    "The file must be UTF-8 text."),
-    # the rules backend's own messages (English), in Indonesian beside them
-    "rule {rule}: target {target} is not {owner} or one of its units": (
-        "aturan {rule}: tujuan {target} bukan {owner} atau salah satu unitnya",
-        "rule {rule}: target {target} is not {owner} or one of its units",
+    # The rules backend's own messages (English, from lapor.rules and lapor.rulesets), in
+    # Indonesian beside them. A rule's messages come as "rule 'id': ..."; the rest is looked
+    # up on its own (lapor.i18n.translate_problem).
+    "rule {rule}: {problem}": ("aturan {rule}: {problem}", "rule {rule}: {problem}"),
+    "rule: {problem}": ("aturan: {problem}", "rule: {problem}"),
+    "target {target} is not {owner} or one of its units": (
+        "tujuan {target} bukan {owner} atau salah satu unitnya",
+        "target {target} is not {owner} or one of its units",
     ),
-    "rule {rule}: unknown target agency {target}": (
-        "aturan {rule}: instansi tujuan {target} tidak dikenal",
-        "rule {rule}: unknown target agency {target}",
+    "unknown target agency {target}": ("instansi tujuan {target} tidak dikenal", "unknown target agency {target}"),
+    "unknown category {category}": ("kategori {category} tidak dikenal", "unknown category {category}"),
+    "unknown SLA policy {policy}": ("kebijakan SLA {policy} tidak dikenal", "unknown SLA policy {policy}"),
+    "another rule of this set has the same id": (
+        "ID ini sudah dipakai aturan lain di set yang sama",
+        "another rule of this set has the same id",
     ),
-    "rule {rule}: unknown category {category}": ("aturan {rule}: kategori {category} tidak dikenal",
-                                                 "rule {rule}: unknown category {category}"),
-    "rule {rule}: unknown SLA policy {policy}": (
-        "aturan {rule}: kebijakan SLA {policy} tidak dikenal",
-        "rule {rule}: unknown SLA policy {policy}",
+    "keyword(s) both required and excluded: {words}": (
+        "kata kunci sekaligus dicari dan dikecualikan: {words}",
+        "keyword(s) both required and excluded: {words}",
     ),
-    "rule {rule}: another rule of this set has the same id": (
-        "aturan {rule}: ID ini sudah dipakai aturan lain di set yang sama",
-        "rule {rule}: another rule of this set has the same id",
+    "invalid regex {regex}: {problem}": ("regex {regex} tidak valid: {problem}", "invalid regex {regex}: {problem}"),
+    "regex must be a non-empty string or null, got {value}": (
+        "regex harus berupa teks yang tidak kosong atau null, bukan {value}",
+        "regex must be a non-empty string or null, got {value}",
     ),
-    "rule {rule}: keyword(s) both required and excluded: {words}": (
-        "aturan {rule}: kata kunci sekaligus dicari dan dikecualikan: {words}",
-        "rule {rule}: keyword(s) both required and excluded: {words}",
+    "{field} is required": ("{field} wajib diisi", "{field} is required"),
+    "unknown key(s): {keys}": ("kunci tidak dikenal: {keys}", "unknown key(s): {keys}"),
+    "unknown key(s) in {section}: {keys}": (
+        "kunci tidak dikenal di {section}: {keys}",
+        "unknown key(s) in {section}: {keys}",
     ),
-    "rule {rule}: invalid regex {regex}: {problem}": (
-        "aturan {rule}: regex {regex} tidak valid: {problem}",
-        "rule {rule}: invalid regex {regex}: {problem}",
+    "unknown key(s) in the document: {keys}": (
+        "kunci tidak dikenal di dokumen: {keys}",
+        "unknown key(s) in the document: {keys}",
     ),
-    "rule {rule}: {field} is required": ("aturan {rule}: {field} wajib diisi",
-                                         "rule {rule}: {field} is required"),
-    "rule {rule}: unknown key(s): {keys}": ("aturan {rule}: kunci tidak dikenal: {keys}",
-                                            "rule {rule}: unknown key(s): {keys}"),
-    "rule {rule}: id is limited to {id_max} characters, name to {name_max}": (
-        "aturan {rule}: ID paling panjang {id_max} karakter, nama {name_max} karakter",
-        "rule {rule}: id is limited to {id_max} characters, name to {name_max}",
+    "{section} must be a mapping, got {kind}": (
+        "{section} harus berupa pemetaan (kunci: nilai), bukan {kind}",
+        "{section} must be a mapping, got {kind}",
     ),
-    "rule {rule}: priority must be an integer, got {value}": (
-        "aturan {rule}: prioritas harus bilangan bulat, bukan {value}",
-        "rule {rule}: priority must be an integer, got {value}",
+    "id is limited to {id_max} characters, name to {name_max}": (
+        "ID paling panjang {id_max} karakter, nama {name_max} karakter",
+        "id is limited to {id_max} characters, name to {name_max}",
+    ),
+    "id must be a non-empty string or an integer, got {value}": (
+        "ID harus berupa teks yang tidak kosong atau bilangan bulat, bukan {value}",
+        "id must be a non-empty string or an integer, got {value}",
+    ),
+    "name must be a string, got {value}": (
+        "nama harus berupa teks, bukan {value}",
+        "name must be a string, got {value}",
+    ),
+    "{field} must be a non-empty agency code without surrounding spaces, got {value}": (
+        "{field} harus berupa kode instansi yang tidak kosong, tanpa spasi di awal atau akhir, bukan {value}",
+        "{field} must be a non-empty agency code without surrounding spaces, got {value}",
+    ),
+    "priority must be an integer, got {value}": (
+        "prioritas harus bilangan bulat, bukan {value}",
+        "priority must be an integer, got {value}",
+    ),
+    "priority must be a whole number, got {value}": (
+        "prioritas harus bilangan bulat, bukan {value}",
+        "priority must be a whole number, got {value}",
+    ),
+    "{column} must be true or false, got {value}": (
+        "{column} harus true atau false, bukan {value}",
+        "{column} must be true or false, got {value}",
+    ),
+    "actions.{field} must be a non-empty string or null, got {value}": (
+        "actions.{field} harus berupa teks yang tidak kosong atau null, bukan {value}",
+        "actions.{field} must be a non-empty string or null, got {value}",
+    ),
+    "scope must be one of {choices}, got {value}": (
+        "scope harus salah satu dari {choices}, bukan {value}",
+        "scope must be one of {choices}, got {value}",
+    ),
+    "filters.{field} must be a list, got {kind}": (
+        "filters.{field} harus berupa daftar, bukan {kind}",
+        "filters.{field} must be a list, got {kind}",
+    ),
+    "filters.{field}: unknown {values} (allowed: {allowed})": (
+        "filters.{field}: tidak dikenal {values} (yang boleh: {allowed})",
+        "filters.{field}: unknown {values} (allowed: {allowed})",
+    ),
+    "keywords.{kind} must be a list of strings, got {type}": (
+        "keywords.{kind} harus berupa daftar teks, bukan {type}",
+        "keywords.{kind} must be a list of strings, got {type}",
+    ),
+    "keywords.{kind}[{i}] must be a string, got {value}": (
+        "keywords.{kind}[{i}] harus berupa teks, bukan {value}",
+        "keywords.{kind}[{i}] must be a string, got {value}",
+    ),
+    "keywords.{kind}[{i}]: empty keyword {keyword} (no letters or digits)": (
+        "keywords.{kind}[{i}]: kata kunci {keyword} kosong (tanpa huruf atau angka)",
+        "keywords.{kind}[{i}]: empty keyword {keyword} (no letters or digits)",
+    ),
+    "keywords.{kind}[{i}]: '*' is only allowed at the end of a keyword: {keyword}": (
+        "keywords.{kind}[{i}]: '*' hanya boleh di akhir kata kunci: {keyword}",
+        "keywords.{kind}[{i}]: '*' is only allowed at the end of a keyword: {keyword}",
+    ),
+    "keyword {keyword} is empty after normalisation": (
+        "kata kunci {keyword} kosong setelah dinormalkan",
+        "keyword {keyword} is empty after normalisation",
+    ),
+    "rule must be a mapping, got {kind}": (
+        "aturan harus berupa pemetaan (kunci: nilai), bukan {kind}",
+        "rule must be a mapping, got {kind}",
     ),
     "owner must be {owner} (this rule set's owner), got {given}": (
         "pemilik harus {owner} (pemilik set aturan ini), bukan {given}",
@@ -520,18 +588,44 @@ DESK_MESSAGES: dict[str, tuple[str, str]] = {
         "berkas ini berisi aturan {given}, bukan aturan {owner}",
         "the file holds the rules of {given}, not of {owner}",
     ),
-    "a rule must be a mapping": ("setiap aturan harus berupa pemetaan (kunci: nilai)",
-                                 "a rule must be a mapping"),
-    "expected a list of rules under 'rules'": ("diharapkan daftar aturan di bawah 'rules'",
-                                               "expected a list of rules under 'rules'"),
-    "{cells} cells for {columns} columns": ("{cells} sel untuk {columns} kolom",
-                                            "{cells} cells for {columns} columns"),
-    "priority must be a whole number, got {value}": (
-        "prioritas harus bilangan bulat, bukan {value}",
-        "priority must be a whole number, got {value}",
+    "a rule must be a mapping": ("setiap aturan harus berupa pemetaan (kunci: nilai)", "a rule must be a mapping"),
+    "expected a list of rules under 'rules'": (
+        "diharapkan daftar aturan di bawah 'rules'",
+        "expected a list of rules under 'rules'",
     ),
-    "{column} must be true or false, got {value}": ("{column} harus true atau false, bukan {value}",
-                                                    "{column} must be true or false, got {value}"),
+    "{cells} cells for {columns} columns": ("{cells} sel untuk {columns} kolom", "{cells} cells for {columns} columns"),
+    "unknown column(s): {unknown} (columns: {columns})": (
+        "kolom tidak dikenal: {unknown} (kolom yang ada: {columns})",
+        "unknown column(s): {unknown} (columns: {columns})",
+    ),
+    "the column 'target' is required (columns: {columns})": (
+        "kolom 'target' wajib ada (kolom yang ada: {columns})",
+        "the column 'target' is required (columns: {columns})",
+    ),
+    "a column is repeated (columns: {columns})": (
+        "ada kolom yang berulang (kolom yang ada: {columns})",
+        "a column is repeated (columns: {columns})",
+    ),
     "not valid YAML: {problem}": ("bukan YAML yang valid: {problem}", "not valid YAML: {problem}"),
     "not valid CSV: {problem}": ("bukan CSV yang valid: {problem}", "not valid CSV: {problem}"),
+    "abbreviations must map short forms to expansions": (
+        "singkatan harus memetakan bentuk singkat ke kepanjangannya",
+        "abbreviations must map short forms to expansions",
+    ),
+    "abbreviations must map short forms to expansions (text to text)": (
+        "singkatan harus memetakan bentuk singkat ke kepanjangannya (teks ke teks)",
+        "abbreviations must map short forms to expansions (text to text)",
+    ),
+    "abbreviation entries must be strings: {short} = {expansion}": (
+        "singkatan dan kepanjangannya harus berupa teks: {short} = {expansion}",
+        "abbreviation entries must be strings: {short} = {expansion}",
+    ),
+    "abbreviation {short} must be a single word": (
+        "singkatan {short} harus satu kata",
+        "abbreviation {short} must be a single word",
+    ),
+    "abbreviation {short} has an empty expansion": (
+        "kepanjangan singkatan {short} kosong",
+        "abbreviation {short} has an empty expansion",
+    ),
 }

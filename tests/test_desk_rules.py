@@ -312,7 +312,7 @@ def test_export_links_and_an_import_with_row_errors(client, app, demo):
     binary = {"file": (io.BytesIO(b"\xff\xfe\x00bad"), "aturan.yaml")}
     assert "Berkas harus berupa teks UTF-8." in refused(client, "impor", binary)
     yaml_bad = refused(client, "impor", {"format": "yaml", "text": "rules: [a, {b: 1"})
-    assert "not valid YAML" in yaml_bad and "line 1, column 17" in yaml_bad  # the parser's words
+    assert "bukan YAML yang valid" in yaml_bad and "line 1, column 17" in yaml_bad  # the parser's words
     not_rules = refused(client, "impor", {"format": "yaml", "text": "rules: 5"})
     assert "diharapkan daftar aturan di bawah &#39;rules&#39;" in not_rules
     assert "Harus salah satu dari" in refused(client, "impor", {"format": "xls", "text": "x"})

@@ -117,3 +117,53 @@ def test_generated_headers_get_an_answer_never_a_5xx(client, demo, app, no_rate_
         assert response.status_code < 500, (headers, response.status_code)
 
     send()
+
+
+RULE_KEYS = ["id", "key", "name", "owner", "target", "priority", "active", "keywords", "any", "all", "none",
+             "regex", "scope", "filters", "report_types", "channels", "actions", "category", "policy", "urgent",
+             "stop", "phrases"]
+SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-2**70, 2**70), st.floats(), st.dates(),
+                    st.text(max_size=40), st.sampled_from(["TANGKAB", "DPUPRTANGKAB", "jalan*", "title", "both",
+                                                           "complaint", "sms", "infrastruktur", "(", "a{99999}"]))
+YAML_VALUES = st.recursive(SCALARS, lambda inner: st.one_of(
+    st.lists(inner, max_size=4), st.dictionaries(st.sampled_from(RULE_KEYS), inner, max_size=5)), max_leaves=12)
+RULE = st.dictionaries(st.sampled_from(RULE_KEYS), YAML_VALUES, max_size=8)
+DOCUMENT = st.one_of(
+    st.lists(RULE, max_size=3),
+    st.fixed_dictionaries({"rules": st.lists(RULE, max_size=3)},
+                          optional={"owner": YAML_VALUES, "version": YAML_VALUES,
+                                    "abbreviations": YAML_VALUES, "status": YAML_VALUES}),
+    YAML_VALUES)
+
+
+def test_generated_rule_files_are_imported_or_refused_with_their_problems(client, demo, token, no_rate_limits):
+    import yaml
+
+    admin = token("admin")
+
+    @given(DOCUMENT)
+    @settings(EXAMPLES, max_examples=120)
+    def send_yaml(document):
+        text = yaml.safe_dump(document, allow_unicode=True)
+        response = client.post("/api/v1/rules/import?agency=TANGKAB&format=yaml", data=text.encode(),
+                               headers=admin)
+        assert response.status_code in (200, 409, 422), (text, response.status_code, response.get_json())
+
+    @given(st.lists(st.dictionaries(st.sampled_from(RULE_KEYS), st.one_of(VALUES, SCALARS.map(str)), max_size=8),
+                    min_size=1, max_size=3))
+    @settings(EXAMPLES, max_examples=120)
+    def send_csv(rows):
+        import csv
+        import io
+
+        out = io.StringIO()
+        columns = sorted({key for row in rows for key in row}) or ["name"]
+        writer = csv.DictWriter(out, columns)
+        writer.writeheader()
+        writer.writerows(rows)
+        response = client.post("/api/v1/rules/import?agency=TANGKAB&format=csv", data=out.getvalue().encode(),
+                               headers=admin)
+        assert response.status_code in (200, 409, 422), (out.getvalue(), response.status_code, response.get_json())
+
+    send_yaml()
+    send_csv()

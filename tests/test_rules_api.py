@@ -120,9 +120,11 @@ def test_targets_stay_within_the_owner_and_its_units(client, token):
     assert response.status_code == 422
     body = response.get_json()
     assert body["status"] == "rules_invalid"
-    assert body["errors"][0]["message"] == (
-        "rule 'sampah': target 'KEMENHUB' is not TANGKAB or one of its units")
+    assert body["errors"][0]["message"] == "aturan 'sampah': tujuan 'KEMENHUB' bukan TANGKAB atau salah satu unitnya"
     assert rules_of(client, token("tangkab"))["draft"] is None  # nothing was kept
+    english = client.post("/api/v1/rules", json={**RULE, "target": "KEMENHUB"},
+                          headers={**token("tangkab"), "Accept-Language": "en"}).get_json()
+    assert english["errors"][0]["message"] == "rule 'sampah': target 'KEMENHUB' is not TANGKAB or one of its units"
 
 
 def test_bad_rules_get_the_engines_reason(client, token):
@@ -130,15 +132,15 @@ def test_bad_rules_get_the_engines_reason(client, token):
     clash = {**RULE, "keywords": {"any": ["sampah"], "none": ["Sampah"]}}
     response = client.post("/api/v1/rules", json=clash, headers=admin)
     assert response.status_code == 422
-    assert "both required and excluded: sampah" in response.get_json()["errors"][0]["message"]
+    assert "sekaligus dicari dan dikecualikan: sampah" in response.get_json()["errors"][0]["message"]
     response = client.post("/api/v1/rules", json={**RULE, "actions": {"category": "nope"}},
                            headers=admin)
-    assert response.get_json()["errors"][0]["message"] == "rule 'sampah': unknown category 'nope'"
+    assert response.get_json()["errors"][0]["message"] == "aturan 'sampah': kategori 'nope' tidak dikenal"
     response = client.post("/api/v1/rules", json={**RULE, "colour": "red"}, headers=admin)
     assert response.status_code == 422 and "colour" in response.get_json()["errors"]
     client.post("/api/v1/rules", json=RULE, headers=admin)
     response = client.post("/api/v1/rules", json=RULE, headers=admin)
-    assert "same id" in response.get_json()["errors"][0]["message"]
+    assert "ID ini sudah dipakai" in response.get_json()["errors"][0]["message"]
 
 
 def test_activation_retires_the_old_version(client, token):
@@ -215,8 +217,8 @@ def test_import_errors_name_their_rows_and_change_nothing(client, token):
     body = response.get_json()
     assert body["status"] == "rules_invalid" and "2 masalah" in body["message"]
     assert [(e["row"], e["message"]) for e in body["errors"]] == [
-        (3, "rule 'luar': target 'KEMENHUB' is not TANGKAB or one of its units"),
-        (4, "priority must be a whole number, got 'tinggi'"),
+        (3, "aturan 'luar': tujuan 'KEMENHUB' bukan TANGKAB atau salah satu unitnya"),
+        (4, "prioritas harus bilangan bulat, bukan 'tinggi'"),
     ]
     assert rules_of(client, admin)["draft"] == before
 
@@ -248,13 +250,13 @@ def test_yaml_errors_give_rows_and_lines(client, token):
     assert response.status_code == 422
     [error] = response.get_json()["errors"]
     assert (error["row"], error["line"], error["rule"]) == (2, 6, "salah")
-    assert "unknown key(s): keyword" in error["message"]
+    assert "kunci tidak dikenal: keyword" in error["message"]
     broken = client.post("/api/v1/rules/import?format=yaml", data="rules: [\n- id: x\n",
                          headers=admin)
     assert broken.status_code == 422 and broken.get_json()["errors"][0]["line"] == 2
     other = client.post("/api/v1/rules/import?format=yaml", data="owner: KEMENHUB\nrules: []\n",
                         headers=admin)
-    assert "not of TANGKAB" in other.get_json()["errors"][0]["message"]
+    assert "bukan aturan TANGKAB" in other.get_json()["errors"][0]["message"]
     unknown = client.post("/api/v1/rules/import", data="target,any\n", content_type="text/plain",
                           headers=admin)
     assert unknown.status_code == 422 and unknown.get_json()["status"] == "rules_format"
@@ -271,7 +273,7 @@ def test_admins_add_abbreviations_to_their_draft(client, token):
     assert result["matches"][0]["rule"] == "lampu-jalan"
     bad = client.put("/api/v1/rules/abbreviations", json={"abbreviations": {"dua kata": "x"}},
                      headers=admin)
-    assert bad.status_code == 422 and "single word" in bad.get_json()["errors"][0]["message"]
+    assert bad.status_code == 422 and "harus satu kata" in bad.get_json()["errors"][0]["message"]
 
 
 def test_backtest_lists_reports_the_draft_would_route_differently(client, token, run_worker):
@@ -335,3 +337,67 @@ def test_csv_export_keeps_formula_like_cells_as_text_and_imports_them_unchanged(
     imported = {r["key"]: r for r in response.get_json()["rules"]}["rumus"]
     assert imported["name"] == "=HYPERLINK(\"http://x\")"
     assert imported["keywords"]["any"] == ["+62 sampah", "sampah"]
+
+
+def _rules_yaml(*rules, **document) -> str:
+    import yaml
+
+    return yaml.safe_dump({"rules": list(rules), **document} if document or rules else {"rules": []})
+
+
+OK = {"id": "a", "target": "DPUPRTANGKAB"}
+
+
+@pytest.mark.parametrize("fmt, text, indonesian", [
+    ("yaml", _rules_yaml({**OK, "colour": "red"}), "aturan 'a': kunci tidak dikenal: colour"),
+    ("yaml", _rules_yaml({"id": "a"}), "aturan 'a': target wajib diisi"),
+    ("yaml", _rules_yaml({**OK, "keywords": ["x"]}), "aturan 'a': keywords harus berupa pemetaan"),
+    ("yaml", _rules_yaml({**OK, "keywords": {"foo": ["x"]}}), "aturan 'a': kunci tidak dikenal di keywords: foo"),
+    ("yaml", _rules_yaml({**OK, "keywords": {"any": "pasar"}}), "keywords.any harus berupa daftar teks, bukan str"),
+    ("yaml", _rules_yaml({**OK, "keywords": {"any": [1]}}), "keywords.any[0] harus berupa teks, bukan 1"),
+    ("yaml", _rules_yaml({**OK, "keywords": {"any": ["!!"]}}), "keywords.any[0]: kata kunci '!!' kosong"),
+    ("yaml", _rules_yaml({**OK, "keywords": {"any": ["a*b"]}}), "'*' hanya boleh di akhir kata kunci: 'a*b'"),
+    ("yaml", _rules_yaml({**OK, "keywords": {"any": ["pasar"], "none": ["pasar"]}}),
+     "kata kunci sekaligus dicari dan dikecualikan: pasar"),
+    ("yaml", _rules_yaml({**OK, "scope": "semua"}), "scope harus salah satu dari title, body, both, bukan 'semua'"),
+    ("yaml", _rules_yaml({**OK, "priority": "tinggi"}), "prioritas harus bilangan bulat, bukan 'tinggi'"),
+    ("yaml", _rules_yaml({**OK, "active": "mungkin"}), "active harus true atau false, bukan 'mungkin'"),
+    ("yaml", _rules_yaml({**OK, "name": ["x"]}), "nama harus berupa teks, bukan ['x']"),
+    ("yaml", _rules_yaml({**OK, "filters": {"channels": ["fax"]}}), "filters.channels: tidak dikenal 'fax'"),
+    ("yaml", _rules_yaml({**OK, "filters": {"channels": "sms"}}), "filters.channels harus berupa daftar, bukan str"),
+    ("yaml", _rules_yaml({**OK, "actions": {"category": " "}}), "actions.category harus berupa teks yang tidak kosong"),
+    ("yaml", _rules_yaml({**OK, "actions": {"policy": "nope"}}), "kebijakan SLA 'nope' tidak dikenal"),
+    ("yaml", _rules_yaml({**OK, "regex": "("}), "aturan 'a': regex '(' tidak valid: "),
+    ("yaml", _rules_yaml({**OK, "regex": ""}), "regex harus berupa teks yang tidak kosong atau null, bukan ''"),
+    ("yaml", _rules_yaml({**OK, "id": ["a"]}), "aturan: ID harus berupa teks yang tidak kosong atau bilangan bulat"),
+    ("yaml", _rules_yaml({**OK, "target": ["X"]}), "target harus berupa kode instansi yang tidak kosong"),
+    ("yaml", _rules_yaml({**OK, "target": "KEMENHUB"}), "tujuan 'KEMENHUB' bukan TANGKAB atau salah satu unitnya"),
+    ("yaml", _rules_yaml({**OK, "owner": "KEMENHUB"}), "pemilik harus TANGKAB (pemilik set aturan ini), bukan"),
+    ("yaml", _rules_yaml({**OK, "id": "a" * 200}), "ID paling panjang"),
+    ("yaml", _rules_yaml(OK, dict(OK)), "aturan 'a': ID ini sudah dipakai aturan lain di set yang sama"),
+    ("yaml", _rules_yaml(1), "setiap aturan harus berupa pemetaan (kunci: nilai)"),
+    ("yaml", _rules_yaml(colour=1), "kunci tidak dikenal di dokumen: colour"),
+    ("yaml", "rules: 5\n", "diharapkan daftar aturan di bawah 'rules'"),
+    ("yaml", "owner: KEMENHUB\nrules: []\n", "berkas ini berisi aturan KEMENHUB, bukan aturan TANGKAB"),
+    ("yaml", _rules_yaml(OK, abbreviations=["x"]), "singkatan harus memetakan bentuk singkat ke kepanjangannya"),
+    ("yaml", _rules_yaml(OK, abbreviations={"dua kata": "x"}), "singkatan 'dua kata' harus satu kata"),
+    ("yaml", _rules_yaml(OK, abbreviations={"x": "!!"}), "kepanjangan singkatan 'x' kosong"),
+    ("yaml", "rules: [a, {b: 1\n", "bukan YAML yang valid: "),
+    ("csv", "target,warna\nTANGKAB,merah\n", "kolom tidak dikenal: warna (kolom yang ada: id, name,"),
+    ("csv", "id,any\na,pasar\n", "kolom 'target' wajib ada (kolom yang ada:"),
+    ("csv", "target,target\nTANGKAB,TANGKAB\n", "ada kolom yang berulang (kolom yang ada:"),
+    ("csv", "target,any\nTANGKAB,pasar,lagi\n", "3 sel untuk 2 kolom"),
+    ("csv", "target,stop\nTANGKAB,mungkin\n", "stop harus true atau false, bukan 'mungkin'"),
+])
+def test_every_problem_in_a_rules_file_is_told_in_indonesian_and_in_english(client, token, fmt, text, indonesian):
+    admin = token("tangkab")
+
+    def problems(lang):
+        response = client.post(f"/api/v1/rules/import?format={fmt}", data=text.encode(),
+                               headers={**admin, "Accept-Language": lang})
+        assert response.status_code == 422, response.get_json()
+        return [error["message"] for error in response.get_json()["errors"]]
+
+    [in_indonesian], [in_english] = problems("id"), problems("en")
+    assert indonesian in in_indonesian
+    assert in_english != in_indonesian and not in_english.startswith("aturan")

@@ -32,7 +32,7 @@ from lapor.auth import require_staff
 from lapor.clock import utcnow
 from lapor.errors import error_response
 from lapor.extensions import db
-from lapor.i18n import gettext
+from lapor.i18n import gettext, translate_problems
 from lapor.intake import find_agency
 from lapor.models import Agency, RuleRow, RuleSet
 from lapor.rules import store
@@ -47,7 +47,7 @@ CONTENT_TYPES = {"csv": "text/csv", "yaml": "application/yaml"}
 def _invalid_rules(exc: rulesets.InvalidRules):
     db.session.rollback()  # nothing of a refused change is kept
     message = gettext(f"error.{exc.code}", **exc.params)
-    return error_response(exc.status, exc.code, message, errors=exc.errors)
+    return error_response(exc.status, exc.code, message, errors=translate_problems(exc.errors))
 
 
 def _managed_owner(code: str | None) -> tuple[Actor, Agency | None]:

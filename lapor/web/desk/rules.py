@@ -16,7 +16,7 @@ from lapor import access, routing, rulesets
 from lapor.api.rules_schemas import ImportArgs, RuleFields, TestIn
 from lapor.clock import utcnow
 from lapor.extensions import db
-from lapor.i18n import gettext, translate_validation
+from lapor.i18n import gettext, translate_problems
 from lapor.intake import find_agency
 from lapor.models import REPORT_TYPES, Agency, Category, SlaPolicy
 from lapor.rules import CHANNELS, SCOPES
@@ -277,8 +277,7 @@ def _refused(exc: WorkflowError) -> dict[str, list[str]]:
 
 def _problems(exc: WorkflowError) -> list[dict]:
     """An InvalidRules' problems (row, line, rule), their messages in the reader's language."""
-    return [{**problem, "message": translate_validation(str(problem.get("message", "")))}
-            for problem in getattr(exc, "errors", None) or ()]
+    return translate_problems(getattr(exc, "errors", None))
 
 
 def _changes(active, draft) -> dict:
