@@ -165,6 +165,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "Not a valid aware datetime.": ("Waktu harus menyertakan zona waktu, mis. +07:00.",
                                     "Not a valid aware datetime."),
     "Not a valid number.": ("Harus berupa angka.", "Not a valid number."),
+    "Number too large.": ("Angka terlalu besar.", "Number too large."),
+    "Special numeric values (nan or infinity) are not permitted.": (
+        "Nilai khusus (nan atau tak hingga) tidak diizinkan.",
+        "Special numeric values (nan or infinity) are not permitted."),
+    "Must be greater than or equal to {min}.": ("Paling kecil {min}.", "Must be greater than or equal to {min}."),
+    "Must be less than or equal to {max}.": ("Paling besar {max}.", "Must be less than or equal to {max}."),
+    "Not a valid list.": ("Harus berupa daftar.", "Not a valid list."),
+    "Not a valid mapping type.": ("Harus berupa pemetaan (kunci: nilai).", "Not a valid mapping type."),
+    "Not a valid utf-8 string.": ("Bukan teks UTF-8 yang valid.", "Not a valid utf-8 string."),
+    "Invalid type.": ("Jenis tidak valid.", "Invalid type."),
     "Event date cannot be in the future.": ("Tanggal kejadian tidak boleh di masa depan.",
                                             "Event date cannot be in the future."),
 }
