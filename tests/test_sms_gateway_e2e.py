@@ -74,6 +74,8 @@ sendsms-port = {sendsms_port}
 sendsms-interface = "127.0.0.1"
 global-sender = {short_number}
 mo-recode = true
+http-request-retry = 5
+http-queue-delay = 1
 log-file = "{dir}/smsbox.log"
 log-level = 0
 
@@ -139,129 +141,175 @@ def _received(log: Path) -> list[tuple[str, str]]:
     return messages
 
 
-def test_sms_round_trip_through_real_kannel(e2e_app, demo, tmp_path):
-    from workers.worker import work
+class Gateway:
+    """Lapor on a local HTTP server (behind `wrap`, a WSGI middleware, if given) and a real
+    Kannel in front of it; handsets are fakesmsc processes. Stop it with `close()`."""
 
-    processes: list[subprocess.Popen] = []
-    server = None
+    def __init__(self, app, tmp_path: Path, wrap=None):
+        self.app, self.dir, self.processes = app, tmp_path, []
+        self.server = make_server("127.0.0.1", 0, wrap(app) if wrap else app, threaded=True)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        password, secret = secrets.token_urlsafe(12), secrets.token_urlsafe(16)
+        self.ports = {name: _free_port() for name in ("admin_port", "smsbox_port", "smsc_port", "sendsms_port")}
+        conf = tmp_path / "kannel.conf"
+        conf.write_text(KANNEL_CONF.format(dir=tmp_path, password=password, secret=secret, web_port=self.server.port,
+                                           short_number=SHORT_NUMBER, **self.ports))
+        app.config["LAPOR_KANNEL"] = KannelConfig(
+            sendsms_url=f"http://127.0.0.1:{self.ports['sendsms_port']}/cgi-bin/sendsms",
+            username="lapor", password=password, sender=SHORT_NUMBER, secret=secret,
+            dlr_url=f"http://127.0.0.1:{self.server.port}/channels/sms/kannel/dlr",
+        )
+        self.start("bearerbox-out", BEARERBOX, str(conf))
+        self.wait_for(lambda: _listening(self.ports["smsbox_port"]), "bearerbox")
+        self.start("smsbox-out", SMSBOX, str(conf))
+        self.wait_for(lambda: _listening(self.ports["sendsms_port"]), "smsbox")
 
-    def start(name: str, *args: str) -> Path:
-        log = tmp_path / f"{name}.log"
+    def start(self, name: str, *args: str) -> Path:
+        log = self.dir / f"{name}.log"
         with log.open("wb") as out:
-            processes.append(subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT,
-                                              stdin=subprocess.DEVNULL, cwd=tmp_path))
+            self.processes.append(subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT,
+                                                   stdin=subprocess.DEVNULL, cwd=self.dir))
         return log
 
-    def phone(name: str, sender: str, text: str) -> Path:
+    def phone(self, name: str, sender: str, text: str) -> Path:
         """A handset: fakesmsc sends one SMS, then prints whatever Kannel delivers to it."""
-        return start(name, FAKESMSC, "-H", "127.0.0.1", "-r", str(ports["smsc_port"]),
-                     "-m", "1", f"{sender} {SHORT_NUMBER} text {text}")
+        return self.start(name, FAKESMSC, "-H", "127.0.0.1", "-r", str(self.ports["smsc_port"]),
+                          "-m", "1", f"{sender} {SHORT_NUMBER} text {text}")
 
-    def hang_up() -> None:
-        process = processes.pop()
+    def hang_up(self) -> None:
+        process = self.processes.pop()
         process.terminate()
         process.wait(10)
 
-    def count(model) -> int:
-        with e2e_app.app_context():
+    def wait_for(self, predicate, what: str, timeout: float = 30):
+        return _wait_for(predicate, what, timeout, logs=self.dir)
+
+    def count(self, model, *where) -> int:
+        with self.app.app_context():
             try:
-                return db.session.scalar(select(func.count()).select_from(model))
+                return db.session.scalar(select(func.count()).select_from(model).where(*where))
             finally:
                 db.session.remove()
 
-    def reply_to(log: Path, number: str, containing: str = "") -> str | None:
-        texts = [text for receiver, text in _received(log)
-                 if receiver == number and containing in text]
-        return texts[0] if texts else None
-
-    def replies() -> int:
+    def replies(self) -> int:
         """Answers to inbound SMS (notifications about the report are counted apart)."""
-        with e2e_app.app_context():
-            try:
-                return db.session.scalar(select(func.count()).select_from(OutgoingMessage).where(
-                    OutgoingMessage.in_reply_to.like("sms:%")))
-            finally:
-                db.session.remove()
+        return self.count(OutgoingMessage, OutgoingMessage.in_reply_to.like("sms:%"))
 
-    try:
-        server = make_server("127.0.0.1", 0, e2e_app, threaded=True)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        password, secret = secrets.token_urlsafe(12), secrets.token_urlsafe(16)
-        ports = {name: _free_port() for name in
-                 ("admin_port", "smsbox_port", "smsc_port", "sendsms_port")}
-        conf = tmp_path / "kannel.conf"
-        conf.write_text(KANNEL_CONF.format(dir=tmp_path, password=password, secret=secret,
-                                           web_port=server.port, short_number=SHORT_NUMBER,
-                                           **ports))
-        e2e_app.config["LAPOR_KANNEL"] = KannelConfig(
-            sendsms_url=f"http://127.0.0.1:{ports['sendsms_port']}/cgi-bin/sendsms",
-            username="lapor", password=password, sender=SHORT_NUMBER, secret=secret,
-            dlr_url=f"http://127.0.0.1:{server.port}/channels/sms/kannel/dlr",
-        )
-
-        start("bearerbox-out", BEARERBOX, str(conf))
-        _wait_for(lambda: _listening(ports["smsbox_port"]), "bearerbox", logs=tmp_path)
-        start("smsbox-out", SMSBOX, str(conf))
-        _wait_for(lambda: _listening(ports["sendsms_port"]), "smsbox", logs=tmp_path)
-
-        # 1. A report to TANGKAB: stored, routed, answered with its tracking ID.
-        handset = phone("owner-report", OWNER, "TANGKAB jalan rusak di depan pasar")
-        _wait_for(lambda: replies() == 1, "the report's reply", logs=tmp_path)
-        work(e2e_app, burst=True)
-        with e2e_app.app_context():
-            report = db.session.scalars(select(Report)).one()
-            tracking_id = report.tracking_id
-            assert (report.channel, report.reporter_phone) == ("sms", "+6281234567890")
-            assert report.body == "jalan rusak di depan pasar"
-            # TANGKAB's own rules pass a road complaint on to its public-works office.
-            assert (report.state, report.agency.code) == ("disposed", "DPUPRTANGKAB")
-            db.session.remove()
-        reply = _wait_for(lambda: reply_to(handset, "+6281234567890", "Nomor laporan"),
-                          "the reply SMS", logs=tmp_path)
-        assert f"Nomor laporan: {tracking_id}" in reply
-        notice = _wait_for(lambda: reply_to(handset, "+6281234567890", "diteruskan ke"),
-                           "the disposition notice", logs=tmp_path)
-        assert notice == f"Laporan {tracking_id} diteruskan ke Dinas PUPR Kabupaten Tangerang"
-
-        def delivered():
-            with e2e_app.app_context():
-                try:
-                    states = db.session.scalars(select(OutgoingMessage.state)).all()
-                    return states == ["delivered", "delivered"]
-                finally:
-                    db.session.remove()
-
-        _wait_for(delivered, "the delivery reports", logs=tmp_path)
-        assert len(_received(handset)) == 2  # the sms-service itself answered nothing
-        hang_up()
-
-        # 2. CEK from the reporter's own number: the status.
-        handset = phone("owner-check", OWNER, f"CEK {tracking_id}")
-        _wait_for(lambda: replies() == 2, "the CEK reply", logs=tmp_path)
-        work(e2e_app, burst=True)
-        status = _wait_for(lambda: reply_to(handset, "+6281234567890"), "the status SMS",
-                           logs=tmp_path)
-        assert status == (f"Laporan {tracking_id}: Didisposisikan, "
-                          "ditangani Dinas PUPR Kabupaten Tangerang.")
-        hang_up()
-
-        # 3. CEK from another number: the answer for an unknown ID, nothing more.
-        handset = phone("stranger-check", STRANGER, f"CEK {tracking_id}")
-        _wait_for(lambda: replies() == 3, "the stranger's reply", logs=tmp_path)
-        work(e2e_app, burst=True)
-        refusal = _wait_for(lambda: reply_to(handset, "+6289876543210"), "the refusal SMS",
-                            logs=tmp_path)
-        assert refusal.startswith(f"Laporan {tracking_id} tidak ditemukan untuk nomor ini.")
-        assert "Didisposisikan" not in refusal and "Tangerang" not in refusal
-        assert count(Report) == 1
-    finally:
-        for process in reversed(processes):  # handsets, then smsbox, then bearerbox
+    def close(self) -> None:
+        for process in reversed(self.processes):  # handsets, then smsbox, then bearerbox
             process.terminate()
             try:
                 process.wait(15)
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait(5)
-        if server is not None:
-            server.shutdown()
-            server.server_close()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def gateway(e2e_app, demo, tmp_path):
+    """A function starting the gateway in front of Lapor (optionally behind a middleware)."""
+    started = []
+
+    def start(wrap=None) -> Gateway:
+        started.append(Gateway(e2e_app, tmp_path, wrap))
+        return started[-1]
+
+    yield start
+    for each in started:
+        each.close()
+
+
+def reply_to(log: Path, number: str, containing: str = "") -> str | None:
+    texts = [text for receiver, text in _received(log) if receiver == number and containing in text]
+    return texts[0] if texts else None
+
+
+def test_sms_round_trip_through_real_kannel(e2e_app, gateway):
+    from workers.worker import work
+
+    kannel = gateway()
+    phone, hang_up, replies, count = kannel.phone, kannel.hang_up, kannel.replies, kannel.count
+    tmp_path = kannel.dir
+    # 1. A report to TANGKAB: stored, routed, answered with its tracking ID.
+    handset = phone("owner-report", OWNER, "TANGKAB jalan rusak di depan pasar")
+    _wait_for(lambda: replies() == 1, "the report's reply", logs=tmp_path)
+    work(e2e_app, burst=True)
+    with e2e_app.app_context():
+        report = db.session.scalars(select(Report)).one()
+        tracking_id = report.tracking_id
+        assert (report.channel, report.reporter_phone) == ("sms", "+6281234567890")
+        assert report.body == "jalan rusak di depan pasar"
+        # TANGKAB's own rules pass a road complaint on to its public-works office.
+        assert (report.state, report.agency.code) == ("disposed", "DPUPRTANGKAB")
+        db.session.remove()
+    reply = _wait_for(lambda: reply_to(handset, "+6281234567890", "Nomor laporan"),
+                      "the reply SMS", logs=tmp_path)
+    assert f"Nomor laporan: {tracking_id}" in reply
+    notice = _wait_for(lambda: reply_to(handset, "+6281234567890", "diteruskan ke"),
+                       "the disposition notice", logs=tmp_path)
+    assert notice == f"Laporan {tracking_id} diteruskan ke Dinas PUPR Kabupaten Tangerang"
+
+    def delivered():
+        with e2e_app.app_context():
+            try:
+                states = db.session.scalars(select(OutgoingMessage.state)).all()
+                return states == ["delivered", "delivered"]
+            finally:
+                db.session.remove()
+
+    _wait_for(delivered, "the delivery reports", logs=tmp_path)
+    assert len(_received(handset)) == 2  # the sms-service itself answered nothing
+    hang_up()
+
+    # 2. CEK from the reporter's own number: the status.
+    handset = phone("owner-check", OWNER, f"CEK {tracking_id}")
+    _wait_for(lambda: replies() == 2, "the CEK reply", logs=tmp_path)
+    work(e2e_app, burst=True)
+    status = _wait_for(lambda: reply_to(handset, "+6281234567890"), "the status SMS",
+                       logs=tmp_path)
+    assert status == (f"Laporan {tracking_id}: Didisposisikan, "
+                      "ditangani Dinas PUPR Kabupaten Tangerang.")
+    hang_up()
+
+    # 3. CEK from another number: the answer for an unknown ID, nothing more.
+    handset = phone("stranger-check", STRANGER, f"CEK {tracking_id}")
+    _wait_for(lambda: replies() == 3, "the stranger's reply", logs=tmp_path)
+    work(e2e_app, burst=True)
+    refusal = _wait_for(lambda: reply_to(handset, "+6289876543210"), "the refusal SMS",
+                        logs=tmp_path)
+    assert refusal.startswith(f"Laporan {tracking_id} tidak ditemukan untuk nomor ini.")
+    assert "Didisposisikan" not in refusal and "Tangerang" not in refusal
+    assert count(Report) == 1
+
+
+class FirstTryUnavailable:
+    """Lapor answering its first inbound SMS 503, as it does while its database restarts."""
+
+    def __init__(self, app):
+        self.app, self.refused = app, 0
+
+    def __call__(self, environ, start_response):
+        if environ["PATH_INFO"] == "/channels/sms/kannel" and not self.refused:
+            self.refused += 1
+            start_response("503 Service Unavailable", [("Retry-After", "5"), ("Content-Length", "0")])
+            return [b""]
+        return self.app(environ, start_response)
+
+
+def test_an_sms_lapor_could_not_take_is_retried_by_kannel_and_makes_one_report(e2e_app, gateway):
+    from workers.worker import work
+
+    outage = []
+    kannel = gateway(wrap=lambda app: outage.append(FirstTryUnavailable(app)) or outage[0])
+    handset = kannel.phone("owner-report", OWNER, "TANGKAB lampu jalan mati di depan pasar")
+    kannel.wait_for(lambda: kannel.replies() == 1, "the report's reply after Kannel's retry")
+    assert outage[0].refused == 1
+    work(e2e_app, burst=True)  # routes the report and sends its reply
+    reply = kannel.wait_for(lambda: reply_to(handset, "+6281234567890", "Nomor laporan"), "the reply SMS")
+    assert kannel.count(Report) == 1
+    with e2e_app.app_context():
+        assert db.session.scalars(select(Report.body)).one() == "lampu jalan mati di depan pasar"
+        assert db.session.scalars(select(Report.tracking_id)).one() in reply
+        db.session.remove()

@@ -1,7 +1,8 @@
 """The Kannel SMS gateway both ways: its sms-service calls us; we call its sendsms.
 
 Replies go out through sendsms (retried, with delivery reports), so the
-sms-service sends nothing itself. kannel.conf: in `smsbox`, `mo-recode = true`;
+sms-service sends nothing itself. kannel.conf: in `smsbox`, `mo-recode = true`,
+`http-request-retry = 60` and `http-queue-delay = 30` (so a message we answer 503 is retried);
 in `sendsms-user`, `max-messages = 3` and `concatenation = true`; in `sms-service`,
 `keyword = default`, `max-messages = 0` and a get-url of http://LAPOR +
     /channels/sms/kannel?from=%p&to=%P&text=%a&id=%I&ts=%T&coding=%c&charset=%C&secret=S
