@@ -30,14 +30,34 @@ def wants_json() -> bool:
     return request.path.startswith(("/api/", "/open311/", "/channels/"))
 
 
-def error_response(status: int, code: str, message: str, errors=None, headers=None):
+# Form fields never written back into a page, even to the person who sent them.
+NOT_RESENT = {"csrf_token", "password"}
+# Fields a person writes at length: shown on the page as well, to copy if all else fails.
+WRITTEN = ("title", "body", "location", "message", "comment", "note", "reason", "question", "text")
+
+
+def resend_form() -> dict | None:
+    """What a form post that could not be carried out held, to send again from the error page:
+    nothing typed is lost when the service is briefly unavailable. None for anything else."""
+    if wants_json() or request.method != "POST" or "password" in request.form:
+        return None
+    fields = [(name, value) for name, values in request.form.lists() if name not in NOT_RESENT
+              for value in values]
+    return {"action": request.full_path.rstrip("?"), "fields": fields,
+            "written": [(name, value) for name, value in fields if name in WRITTEN and value.strip()],
+            "files_dropped": any(f.filename for f in request.files.values())}
+
+
+def error_response(status: int, code: str, message: str, errors=None, headers=None, resend=None):
     if wants_json():
         body = {"code": status, "status": code, "message": message}
         if errors:
             body["errors"] = errors
         response = jsonify(body)
     else:
-        response = make_response(render_template("error.html", status=status, message=message))
+        response = make_response(render_template("error.html", status=status, message=message, resend=resend))
+        if resend:
+            response.headers["Cache-Control"] = "no-store"  # it holds what the person wrote
     response.status_code = status
     for name, value in (headers or {}).items():
         response.headers[name] = value
@@ -85,7 +105,8 @@ def register(app) -> None:
     def database_down(exc):
         log.warning("database unavailable: %s", exc.__class__.__name__)
         db.session.rollback()
-        return error_response(503, "unavailable", gettext("error.unavailable"), headers={"Retry-After": "5"})
+        return error_response(503, "unavailable", gettext("error.unavailable"), headers={"Retry-After": "5"},
+                              resend=resend_form())
 
     @app.errorhandler(Exception)
     def unexpected(exc):

@@ -150,6 +150,16 @@ WEB_MESSAGES: dict[str, tuple[str, str]] = {
     # error page
     "web.error.heading": ("Maaf, ada kendala", "Sorry, something went wrong"),
     "web.error.home": ("Kembali ke beranda", "Back to the home page"),
+    "web.error.resend_intro": (
+        "Yang Anda tulis belum terkirim, tetapi tidak hilang: kirim lagi sebentar lagi dengan tombol ini.",
+        "What you wrote has not been sent, but it is not lost: send it again in a moment with this button.",
+    ),
+    "web.error.resend": ("Kirim lagi", "Send again"),
+    "web.error.resend_files": (
+        "Lampiran tidak ikut dengan tombol ini: bila lampirannya penting, isi lagi formulirnya.",
+        "Attachments do not go with this button: if they matter, fill in the form again instead.",
+    ),
+    "web.error.your_text": ("Teks yang Anda tulis", "The text you wrote"),
     "web.error.check_id": ("Periksa kembali nomor pelacakan Anda.",
                            "Please check your tracking number."),
     "error.attachment_count": ("Lampiran paling banyak {limit} berkas.",

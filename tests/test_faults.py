@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import os
+import re
 from dataclasses import replace
 
 import pytest
@@ -127,6 +129,51 @@ def test_database_unreachable_is_a_503_with_retry_after_not_a_500(app):
     assert response.get_json()["message"].startswith("Layanan sedang tidak tersedia")
     health = down.test_client().get("/healthz")
     assert health.status_code == 503 and health.get_json()["database"] == "down"
+
+
+def resend_fields(page: str) -> tuple[str, list[tuple[str, str]]]:
+    """The error page's form to send again: its action and its hidden fields."""
+    action = re.search(r'<form method="post" action="([^"]*)" class="resend">', page)
+    assert action, page
+    fields = re.findall(r'<input type="hidden" name="([^"]*)" value="([^"]*)">', page)
+    return html.unescape(action.group(1)), [(html.unescape(n), html.unescape(v)) for n, v in fields]
+
+
+def test_a_form_sent_while_the_database_is_unreachable_can_be_sent_again_unchanged(app, demo, client):
+    from tests.test_desk_support import make, sign_in
+    from tests.test_web_citizen import FORM
+
+    settings = replace(app.config["LAPOR"], database_url="postgresql+psycopg://lapor@127.0.0.1:1/lapor")
+    down = create_app(settings, TESTING=True, WTF_CSRF_ENABLED=False).test_client()
+    written = {**FORM, "title": "Lampu <jalan> mati",
+               "body": "Lampu jalan di depan SDN 3 mati sejak \"Senin\" & gelap."}
+    response = down.post("/?lang=en", data=written)
+    assert response.status_code == 503 and response.headers["Cache-Control"] == "no-store"
+    page = response.get_data(as_text=True)
+    assert "send it again in a moment" in page
+    assert "Lampu &lt;jalan&gt; mati" in page and "<jalan>" not in page  # shown, escaped
+    action, fields = resend_fields(page)
+    assert action == "/?lang=en"
+    assert [(n, v) for n, v in fields if n != "csrf_token"] == list(written.items())
+    assert client.post(action, data=dict(fields)).status_code == 303  # the service is back
+    with app.app_context():
+        stored = db.session.scalars(select(Report)).one()
+        assert (stored.title, stored.body) == (written["title"], written["body"])
+
+    tid = make(app, "disposed")
+    sign_in(client, demo, "tangkab")
+    down.set_cookie("session", client.get_cookie("session").value)  # signed in, then the database goes
+    response = down.post(f"/staff/laporan/{tid}/aksi/follow_up", data={"message": "Tim sudah ke lokasi."})
+    assert response.status_code == 503
+    action, fields = resend_fields(response.get_data(as_text=True))
+    assert client.post(action, data=dict(fields)).status_code == 303
+    with app.app_context():
+        assert db.session.scalars(select(Report.state).where(Report.tracking_id == tid)).one() == "in_progress"
+
+    signing_in = down.post("/staff/", data={"username": "tangkab", "password": "rahasia-sekali"})
+    assert signing_in.status_code == 503
+    page = signing_in.get_data(as_text=True)
+    assert "rahasia-sekali" not in page and 'class="resend"' not in page
 
 
 def test_worker_killed_mid_routing_is_recovered_and_routes_once(app, demo, tmp_path):
