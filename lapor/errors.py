@@ -89,7 +89,9 @@ def register(app) -> None:
         code = HTTP_CODES.get(status, "error")
         key = f"error.{code}"
         message = gettext(key) if code in HTTP_CODES.values() else exc.description
-        return error_response(status, code, message)
+        # Past the per-address limit (carrier-grade NAT puts many citizens behind one address):
+        # the form comes back, to send again once the limit has passed.
+        return error_response(status, code, message, resend=resend_form() if status == 429 else None)
 
     @app.errorhandler(DataError)
     def refused_by_the_database(exc):

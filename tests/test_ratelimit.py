@@ -23,6 +23,20 @@ def test_intake_beyond_the_limit_gets_a_clear_429(app, demo):
     assert client.get("/api/v1/reports").status_code == 200  # reading is not limited
 
 
+def test_a_citizens_form_past_the_address_limit_comes_back_to_send_again(app, demo):
+    from tests.test_faults import resend_fields
+    from tests.test_web_citizen import FORM
+
+    client = _strict_app(app, LAPOR_RATE_INTAKE="1 per minute").test_client()
+    assert client.post("/", data=FORM).status_code == 303
+    refused = client.post("/", data={**FORM, "title": "Jalan berlubang di depan balai desa"})
+    assert refused.status_code == 429 and "Retry-After" in refused.headers
+    page = refused.get_data(as_text=True)
+    assert "Terlalu banyak permintaan" in page and "Jalan berlubang di depan balai desa" in page
+    action, fields = resend_fields(page)
+    assert action == "/" and ("title", "Jalan berlubang di depan balai desa") in fields
+
+
 def test_sign_in_attempts_are_throttled(app, demo):
     client = _strict_app(app, LAPOR_RATE_LOGIN="2 per minute").test_client()
     attempts = [
