@@ -72,24 +72,19 @@ def test_public_pages_and_the_reporters_forms_answer_every_value_without_a_5xx(c
                                                                                 no_rate_limits):
     tid, token = submit(client)
 
-    @given(st.sampled_from(PUBLIC_PAGES), st.dictionaries(st.sampled_from(PUBLIC_QUERY), VALUES, max_size=5),
-           st.booleans())
-    @EXAMPLES
-    def read(page, query, with_token):
-        query = {"akses": token, **query} if with_token else query
-        response = client.get(page.format(tid=tid), query_string=query)
-        assert response.status_code < 500, (page, query, response.status_code)
+    targets = [*(("GET", page) for page in PUBLIC_PAGES), *(("POST", form) for form in REPORTER_FORMS)]
 
-    @given(st.sampled_from(REPORTER_FORMS), st.dictionaries(st.sampled_from(REPORTER_FIELDS), VALUES, max_size=4),
-           st.booleans())
-    @EXAMPLES
-    def answer(form, fields, with_token):
-        fields = {"akses": token, **fields} if with_token else fields
-        response = client.post(form.format(tid=tid), data=fields)
-        assert response.status_code < 500, (form, fields, response.status_code)
+    @given(st.sampled_from(targets), st.dictionaries(st.sampled_from(PUBLIC_QUERY + REPORTER_FIELDS), VALUES,
+                                                     max_size=5), st.booleans())
+    @settings(EXAMPLES, max_examples=300)
+    def send(target, values, with_token):
+        method, path = target
+        values = {"akses": token, **values} if with_token else values
+        given_as = {"query_string": values} if method == "GET" else {"data": values}
+        response = client.open(path.format(tid=tid), method=method, **given_as)
+        assert response.status_code < 500, (target, values, response.status_code)
 
-    read()
-    answer()
+    send()
 
 
 LATIN1 = st.text(st.characters(max_codepoint=255, exclude_characters="\r\n"), max_size=200)
