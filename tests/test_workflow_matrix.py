@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from lapor import workflow
 from lapor.extensions import db
-from lapor.models import STATES
+from lapor.models import STATES, ReportEvent
 from lapor.workflow import CITIZEN, SYSTEM, NotAllowed, NotFound, StateConflict
 from tests import factories as f
 
@@ -114,6 +116,15 @@ def test_action_is_allowed_exactly_where_the_table_says(ctx, demo, action):
                 wrong.append(f"{kind} from {state}: no event recorded")
             db.session.rollback()
     assert not wrong, "\n".join(wrong)
+
+
+def test_the_database_refuses_to_change_an_event_even_past_the_models(ctx, demo):
+    report = f.report("received")
+    db.session.commit()
+    with pytest.raises(IntegrityError, match="append-only"):
+        db.session.execute(update(ReportEvent).values(message="rewritten history"))
+    db.session.rollback()
+    assert db.session.scalars(select(ReportEvent.message).where(ReportEvent.report_id == report.id)).all() == [None]
 
 
 def test_report_events_cannot_be_changed_or_deleted(ctx, demo):
