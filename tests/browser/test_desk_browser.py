@@ -192,3 +192,23 @@ def test_from_citizen_to_reprimand(browser, server, app, demo, run_worker, tmp_p
 
     assert screens.errors == []
     assert len(list(tmp_path.glob("*.png"))) == 12
+
+
+def test_a_part_of_a_desk_page_that_fails_to_load_says_so(browser, server, app, demo, tmp_path):
+    """htmx swaps in only successful answers; a failed one must not leave the page silent."""
+    screens = Screens(browser, server, tmp_path)
+    expect = pytest.importorskip("playwright.sync_api").expect
+    admin = screens.person()
+    screens.sign_in(admin, "tangkab", demo["tangkab"])
+    # The server answers the next filter with an error (as while its database restarts), then
+    # cannot be reached at all.
+    admin.route("**/staff/?q=lampu*", lambda route: route.fulfill(status=503, body="down"))
+    admin.fill("#q", "lampu")
+    expect(admin.locator("#inbox-results .notice-error")).to_have_text(
+        "Bagian ini tidak dapat dimuat; coba lagi sebentar lagi. (503)")
+    admin.route("**/staff/?q=jalan*", lambda route: route.abort())
+    admin.fill("#q", "jalan")
+    expect(admin.locator("#inbox-results .notice-error")).to_have_text(
+        "Server tidak dapat dihubungi; periksa sambungan lalu coba lagi.")
+    screens.shot(admin, "inbox-failed")
+    assert not [error for error in screens.errors if "desk.js" in error]

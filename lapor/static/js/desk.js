@@ -56,4 +56,22 @@
   document.addEventListener("click", function (event) {
     if (event.target.closest("[data-print]")) window.print();
   });
+
+  // htmx swaps in only successful answers. When the server answers with an error (the database
+  // briefly down, a stale session) or cannot be reached, say so where the answer would have gone,
+  // instead of leaving the page as if nothing had been asked.
+  function failed(event, offline) {
+    var meta = document.querySelector('meta[name="desk-failed"]');
+    var target = event.detail.target;
+    if (!meta || !target) return;
+    var notice = document.createElement("p");
+    notice.className = "notice notice-error";
+    notice.setAttribute("role", "alert");
+    notice.textContent = offline ? meta.getAttribute("data-offline")
+      : meta.getAttribute("content") + " (" + event.detail.xhr.status + ")";
+    target.replaceChildren(notice);
+  }
+
+  document.addEventListener("htmx:responseError", function (event) { failed(event, false); });
+  document.addEventListener("htmx:sendError", function (event) { failed(event, true); });
 })();
