@@ -144,10 +144,14 @@ def test_a_form_sent_while_the_database_is_unreachable_can_be_sent_again_unchang
     from tests.test_web_citizen import FORM
 
     settings = replace(app.config["LAPOR"], database_url="postgresql+psycopg://lapor@127.0.0.1:1/lapor")
-    down = create_app(settings, TESTING=True, WTF_CSRF_ENABLED=False).test_client()
+    # As in production, with CSRF checked: the citizen opened the form while all was well.
+    browser = create_app(app.config["LAPOR"], TESTING=True).test_client()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', browser.get("/").get_data(as_text=True)).group(1)
+    down = create_app(settings, TESTING=True).test_client()
+    down.set_cookie("session", browser.get_cookie("session").value)
     written = {**FORM, "title": "Lampu <jalan> mati",
                "body": "Lampu jalan di depan SDN 3 mati sejak \"Senin\" & gelap."}
-    response = down.post("/?lang=en", data=written)
+    response = down.post("/?lang=en", data={"csrf_token": token, **written})
     assert response.status_code == 503 and response.headers["Cache-Control"] == "no-store"
     page = response.get_data(as_text=True)
     assert "send it again in a moment" in page
@@ -155,11 +159,14 @@ def test_a_form_sent_while_the_database_is_unreachable_can_be_sent_again_unchang
     action, fields = resend_fields(page)
     assert action == "/?lang=en"
     assert [(n, v) for n, v in fields if n != "csrf_token"] == list(written.items())
-    assert client.post(action, data=dict(fields)).status_code == 303  # the service is back
+    if down.get_cookie("session"):
+        browser.set_cookie("session", down.get_cookie("session").value)
+    assert browser.post(action, data=dict(fields)).status_code == 303  # the service is back
     with app.app_context():
         stored = db.session.scalars(select(Report)).one()
         assert (stored.title, stored.body) == (written["title"], written["body"])
 
+    down = create_app(settings, TESTING=True, WTF_CSRF_ENABLED=False).test_client()
     tid = make(app, "disposed")
     sign_in(client, demo, "tangkab")
     down.set_cookie("session", client.get_cookie("session").value)  # signed in, then the database goes
