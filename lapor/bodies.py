@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import logging
+import tempfile
 
 from flask import abort, request
 from werkzeug.http import parse_set_header
@@ -19,6 +20,7 @@ log = logging.getLogger(__name__)
 
 REFUSED = "lapor.body_refused"  # the status a chunked body was refused with, in the WSGI environ
 STEP = 64 * 1024
+SPOOL = 1024 * 1024  # larger bodies wait in a temporary file
 
 
 class ChunkedBodies:
@@ -40,23 +42,27 @@ def is_chunked(environ) -> bool:
 
 
 def read_whole(environ, limit: int | None) -> None:
-    """Replace the chunked input with the body read whole, or mark the request refused."""
-    body = bytearray()
-    refused = None
+    """Replace the chunked input with the body read whole (kept on disk past SPOOL bytes, as
+    Werkzeug keeps uploads), or mark the request refused."""
+    body = tempfile.SpooledTemporaryFile(max_size=SPOOL)
+    size, refused = 0, None
     try:
         while chunk := environ["wsgi.input"].read(STEP):
-            body += chunk
-            if limit is not None and len(body) > limit:
+            size += len(chunk)
+            if limit is not None and size > limit:
                 refused = 413
                 break
+            body.write(chunk)
     except Exception as exc:  # noqa: BLE001 - the server's parse error: the client's body, not ours
         log.info("chunked request body unreadable: %s", exc.__class__.__name__)
         refused = 400
     if refused:
         environ[REFUSED] = refused
-        body = bytearray()
-    environ["wsgi.input"] = io.BytesIO(bytes(body))
-    environ["CONTENT_LENGTH"] = str(len(body))
+        body.close()
+        body, size = io.BytesIO(), 0
+    body.seek(0)
+    environ["wsgi.input"] = body
+    environ["CONTENT_LENGTH"] = str(size)
     del environ["HTTP_TRANSFER_ENCODING"]  # what the app reads now has a length
 
 

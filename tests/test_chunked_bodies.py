@@ -46,6 +46,22 @@ def test_a_chunked_report_that_fits_is_stored_whole(client, demo, app):
     assert bodies(app) == [REPORT["body"]]
 
 
+def test_a_chunked_form_with_a_large_attachment_keeps_it_whole(client, demo, app):
+    from werkzeug.datastructures import FileStorage, MultiDict
+    from werkzeug.test import stream_encode_multipart
+
+    from lapor.models import Attachment
+    from tests.test_attachments import PDF
+
+    scan = PDF + b"%" * (2 * 1024 * 1024)  # past the size kept in memory while it is read
+    stream, _length, boundary = stream_encode_multipart(MultiDict(
+        [*FORM.items(), ("attachments", FileStorage(io.BytesIO(scan), "surat.pdf", "application/pdf"))]))
+    response = send_chunked(client, "/", io.BytesIO(stream.read()), f"multipart/form-data; boundary={boundary}")
+    assert response.status_code == 303, text(response)
+    with app.app_context():
+        assert db.session.scalars(select(Attachment.content)).one() == scan
+
+
 def test_a_chunked_form_over_the_limit_is_a_413_not_a_report_with_its_text_cut(client, demo, app, monkeypatch):
     # Without the whole body read first, the form would end where the limit falls, in the
     # middle of the text, and still make a valid report.
