@@ -30,8 +30,8 @@ def wants_json() -> bool:
     return request.path.startswith(("/api/", "/open311/", "/channels/"))
 
 
-# Form fields never written back into a page, even to the person who sent them.
-NOT_RESENT = {"csrf_token", "password"}
+# Sent again with a token of its own; a form with a password (signing in) is never written back.
+NOT_RESENT = {"csrf_token"}
 # Fields a person writes at length: shown on the page as well, to copy if all else fails.
 WRITTEN = ("title", "body", "location", "message", "comment", "note", "reason", "question", "text")
 
