@@ -1,4 +1,4 @@
-"""The `lapor` command: run, worker, scheduler, db, seed, users, sla."""
+"""The `lapor` command: run, worker, scheduler, db, seed, users, sla, apikeys, status."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ from datetime import datetime
 
 import click
 
+from lapor.app import ROW_ID_MAX
 from lapor.clock import utcnow
+from lapor.sla.calendar import WORKING_DAYS_MAX
 
 
 def _app():
@@ -108,21 +110,42 @@ def users() -> None:
     """Staff accounts."""
 
 
+def _checked_email(email: str | None) -> str | None:
+    """A staff member's address for escalations, or None to have none."""
+    from marshmallow import ValidationError, validate
+
+    email = (email or "").strip()
+    if not email:
+        return None
+    try:
+        if len(email) > 254:  # the column's length, and the longest address SMTP carries
+            raise ValidationError("too long")
+        return validate.Email()(email)
+    except ValidationError:
+        raise click.BadParameter(f"not an email address: {email}", param_hint="--email") from None
+
+
 @users.command("create")
 @click.option("--username", required=True)
 @click.option("--password", required=True)
 @click.option("--role", required=True, type=click.Choice(["dispatcher", "agency_admin", "coordinator", "sysadmin"]))
 @click.option("--agency", "agency_code", default=None, help="Agency code, e.g. TANGKAB.")
 @click.option("--name", "full_name", default=None)
-def users_create(username, password, role, agency_code, full_name) -> None:
+@click.option("--email", default=None, help="Where the escalations of the staff member's reports are sent.")
+def users_create(username, password, role, agency_code, full_name, email) -> None:
     """Create a staff account."""
     from sqlalchemy import select
 
     from lapor.extensions import db as database
     from lapor.models import Agency, User
 
+    if not username or username != username.strip() or len(username) > 80:
+        raise click.BadParameter("1 to 80 characters, without spaces around them", param_hint="--username")
     if len(password) < 8:
         raise click.BadParameter("at least 8 characters", param_hint="--password")
+    if full_name is not None and len(full_name) > 200:
+        raise click.BadParameter("at most 200 characters", param_hint="--name")
+    email = _checked_email(email)
     with _app().app_context():
         agency = None
         if agency_code:
@@ -133,11 +156,32 @@ def users_create(username, password, role, agency_code, full_name) -> None:
             raise click.BadParameter(f"a {role} needs --agency", param_hint="--agency")
         if database.session.scalars(select(User).where(User.username == username)).first():
             raise click.ClickException(f"user {username} already exists")
-        user = User(username=username, role=role, agency=agency, full_name=full_name, created_at=utcnow())
+        user = User(username=username, role=role, agency=agency, full_name=full_name, email=email,
+                    created_at=utcnow())
         user.set_password(password)
         database.session.add(user)
         database.session.commit()
     click.echo(f"created {role} {username}" + (f" at {agency_code.upper()}" if agency_code else ""))
+
+
+@users.command("email")
+@click.argument("username")
+@click.argument("email", required=False)
+def users_email(username: str, email: str | None) -> None:
+    """Set where a staff member's escalation emails go; without EMAIL, send them none."""
+    from sqlalchemy import select
+
+    from lapor.extensions import db as database
+    from lapor.models import User
+
+    email = _checked_email(email)
+    with _app().app_context():
+        user = database.session.scalars(select(User).where(User.username == username)).first()
+        if user is None:
+            raise click.BadParameter(f"no user {username}", param_hint="USERNAME")
+        user.email = email
+        database.session.commit()
+    click.echo(f"{username}: escalations to {email}" if email else f"{username}: no escalation emails")
 
 
 @main.group()
@@ -147,12 +191,17 @@ def sla() -> None:
 
 @sla.command("due")
 @click.option("--received", required=True, help="ISO 8601 instant with offset, e.g. 2026-02-02T10:00+07:00")
-@click.option("--working-days", required=True, type=float)
+@click.option("--working-days", required=True, type=click.FloatRange(0, WORKING_DAYS_MAX))
 @click.option("--agency", "agency_code", default=None)
 @click.option("--timezone", default=None, help="e.g. Asia/Makassar (national calendar in that zone)")
 def sla_due(received: str, working_days: float, agency_code: str | None, timezone: str | None) -> None:
     """Print when N working days since `received` have passed."""
+    import math
+
     from lapor.sla.adapter import calendar_for_due
+
+    if not math.isfinite(working_days):  # FloatRange lets NaN through
+        raise click.BadParameter("a number of days, e.g. 2 or 0.5", param_hint="--working-days")
 
     try:
         start = datetime.fromisoformat(received)
@@ -234,7 +283,7 @@ def apikeys_list() -> None:
 
 
 @apikeys.command("revoke")
-@click.argument("key_id", type=int)
+@click.argument("key_id", type=click.IntRange(1, ROW_ID_MAX))
 def apikeys_revoke(key_id: int) -> None:
     """Revoke a key by its id: its application can no longer post."""
     from lapor.extensions import db as database

@@ -61,6 +61,50 @@ def test_users_create_refuses_bad_input(cli, demo, args, message):
     assert message in result.output
 
 
+@pytest.mark.parametrize(("args", "message"), [
+    (["--username", "u" * 81], "1 to 80 characters"),
+    (["--username", " rina"], "without spaces around them"),
+    (["--username", "rina", "--name", "n" * 201], "at most 200 characters"),
+    (["--username", "rina", "--email", "bukan-alamat"], "not an email address: bukan-alamat"),
+    (["--username", "rina", "--email", "a@" + "b" * 250 + ".id"], "not an email address"),
+])
+def test_users_create_refuses_what_the_account_cannot_hold(cli, demo, app, args, message):
+    result = cli("users", "create", "--password", "rahasia-123", "--role", "dispatcher", *args)
+    assert result.exit_code == 2 and message in result.output
+    with app.app_context():
+        assert db.session.scalars(select(User).where(User.username.like("%rina%"))).first() is None
+
+
+def test_a_staff_members_escalation_email_is_set_and_cleared(cli, demo, app):
+    created = cli("users", "create", "--username", "kasi", "--password", "rahasia-123", "--role", "coordinator",
+                  "--agency", "BANTEN", "--email", "kasi@bantenprov.go.id")
+    assert created.exit_code == 0, created.output
+
+    def email():
+        with app.app_context():
+            return db.session.scalars(select(User.email).where(User.username == "kasi")).one()
+
+    assert email() == "kasi@bantenprov.go.id"
+    assert cli("users", "email", "kasi", "kasi.baru@bantenprov.go.id").exit_code == 0
+    assert email() == "kasi.baru@bantenprov.go.id"
+    assert cli("users", "email", "kasi").output.strip() == "kasi: no escalation emails"
+    assert email() is None
+    unknown = cli("users", "email", "siapa", "a@b.id")
+    assert unknown.exit_code == 2 and "no user siapa" in unknown.output
+
+
+@pytest.mark.parametrize(("days", "message"), [("99999999", "not in the range 0<=x<=365"),
+                                               ("nan", "a number of days"), ("inf", "not in the range")])
+def test_sla_due_refuses_spans_no_deadline_has(cli, demo, days, message):
+    result = cli("sla", "due", "--received", "2026-02-02T10:00+07:00", "--working-days", days, "--agency", "TANGKAB")
+    assert result.exit_code == 2 and message in result.output, result.output
+
+
+def test_apikeys_revoke_refuses_an_id_no_key_can_have(cli, demo):
+    result = cli("apikeys", "revoke", "9" * 20)
+    assert result.exit_code == 2 and "not in the range 1<=x<=2147483647" in result.output
+
+
 def test_seed_refuses_a_database_that_has_data(cli, demo):
     result = cli("seed")
     assert result.exit_code == 1

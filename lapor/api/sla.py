@@ -16,6 +16,7 @@ from lapor.intake import find_agency
 from lapor.models import DAY_KINDS, CalendarDay, SlaPolicy
 from lapor.queue import add_work
 from lapor.sla.adapter import calendar_for_due
+from lapor.sla.calendar import WORKING_DAYS_MAX
 from lapor.workflow import Actor, NotAllowed, NotFound, StateConflict
 
 blp = Blueprint("sla", __name__, description="Working calendars and SLA policies")
@@ -59,7 +60,7 @@ class PolicyOut(Schema):
 
 class DueArgs(Schema):
     received = fields.AwareDateTime(required=True, validate=supported_year)
-    working_days = fields.Float(required=True, validate=validate.Range(min=0, max=365))
+    working_days = fields.Float(required=True, validate=validate.Range(min=0, max=WORKING_DAYS_MAX))
     agency = fields.String(validate=validate.Length(max=32))
     timezone = fields.String(validate=validate.Length(max=64))
 

@@ -28,6 +28,7 @@ DEFAULT_HOURS: Mapping[int, Hours] = MappingProxyType(
 YEARS = (2000, 2100)
 # How to say so (translated in ``lapor.translations``), with first= and last= the two years.
 YEARS_MESSAGE = "The year must be between {first} and {last}."
+WORKING_DAYS_MAX = 365  # the longest span a deadline is asked for (a year of working days)
 
 
 def within_years(day: date | datetime) -> bool:
