@@ -30,7 +30,9 @@ from lapor.rules.store import compile_set, find_set, owner_label, remember, slot
 from lapor.workflow import Actor, InvalidInput, NotAllowed, NotFound, StateConflict
 
 FORMATS = ("yaml", "csv")
-_KEY_MAX, _NAME_MAX = 64, 200
+# What a stored rule may hold, whichever way it comes (API, desk form, file); the API's schema
+# says the same (lapor.api.rules_schemas).
+KEY_MAX, NAME_MAX, REGEX_MAX, PRIORITIES = 64, 200, 500, (-1000, 1000)
 
 
 class InvalidRules(InvalidInput):
@@ -153,8 +155,13 @@ class Checker:
             data["id"] = str(key)  # keys are text in the database and in files
         rule = rule_from_dict(data)
         where = f"rule {rule.id!r}: "
-        if len(rule.id) > _KEY_MAX or len(rule.name) > _NAME_MAX:
-            raise RuleError(where + f"id is limited to {_KEY_MAX} characters, name to {_NAME_MAX}")
+        if len(rule.id) > KEY_MAX or len(rule.name) > NAME_MAX:
+            raise RuleError(where + f"id is limited to {KEY_MAX} characters, name to {NAME_MAX}")
+        if not PRIORITIES[0] <= rule.priority <= PRIORITIES[1]:
+            raise RuleError(where + f"priority must be between {PRIORITIES[0]} and {PRIORITIES[1]}, "
+                                    f"got {rule.priority}")
+        if rule.regex is not None and len(rule.regex) > REGEX_MAX:
+            raise RuleError(where + f"the regex is limited to {REGEX_MAX} characters")
         if rule.id in taken:
             raise RuleError(where + "another rule of this set has the same id")
         if rule.target not in self.targets:
@@ -169,7 +176,7 @@ class Checker:
 
 
 def _new_key(name: Any, taken: set[str]) -> str:
-    base = re.sub(r"[^a-z0-9]+", "-", str(name or "").lower()).strip("-")[:_KEY_MAX - 4] or "aturan"
+    base = re.sub(r"[^a-z0-9]+", "-", str(name or "").lower()).strip("-")[:KEY_MAX - 4] or "aturan"
     key, n = base, 1
     while key in taken:
         n += 1

@@ -532,6 +532,14 @@ DESK_MESSAGES: dict[str, tuple[str, str]] = {
         "{field} harus berupa kode instansi yang tidak kosong, tanpa spasi di awal atau akhir, bukan {value}",
         "{field} must be a non-empty agency code without surrounding spaces, got {value}",
     ),
+    "priority must be between {low} and {high}, got {value}": (
+        "prioritas harus antara {low} dan {high}, bukan {value}",
+        "priority must be between {low} and {high}, got {value}",
+    ),
+    "the regex is limited to {limit} characters": (
+        "regex paling panjang {limit} karakter",
+        "the regex is limited to {limit} characters",
+    ),
     "priority must be an integer, got {value}": (
         "prioritas harus bilangan bulat, bukan {value}",
         "priority must be an integer, got {value}",

@@ -374,6 +374,8 @@ OK = {"id": "a", "target": "DPUPRTANGKAB"}
     ("yaml", _rules_yaml({**OK, "target": "KEMENHUB"}), "tujuan 'KEMENHUB' bukan TANGKAB atau salah satu unitnya"),
     ("yaml", _rules_yaml({**OK, "owner": "KEMENHUB"}), "pemilik harus TANGKAB (pemilik set aturan ini), bukan"),
     ("yaml", _rules_yaml({**OK, "id": "a" * 200}), "ID paling panjang"),
+    ("yaml", _rules_yaml({**OK, "priority": 10**30}), "prioritas harus antara -1000 dan 1000, bukan 1000000"),
+    ("yaml", _rules_yaml({**OK, "regex": "a" * 501}), "aturan 'a': regex paling panjang 500 karakter"),
     ("yaml", _rules_yaml(OK, dict(OK)), "aturan 'a': ID ini sudah dipakai aturan lain di set yang sama"),
     ("yaml", _rules_yaml(1), "setiap aturan harus berupa pemetaan (kunci: nilai)"),
     ("yaml", _rules_yaml(colour=1), "kunci tidak dikenal di dokumen: colour"),

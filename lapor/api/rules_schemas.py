@@ -13,7 +13,7 @@ from lapor.api.schemas import StrictSchema
 from lapor.models import REPORT_TYPES
 from lapor.routing import BACKTEST_MAX
 from lapor.rules import CHANNELS, SCOPES
-from lapor.rulesets import FORMATS
+from lapor.rulesets import FORMATS, KEY_MAX, NAME_MAX, PRIORITIES, REGEX_MAX
 
 
 def _keywords() -> fields.List:
@@ -41,14 +41,14 @@ class ActionsSchema(StrictSchema):
 
 
 class RuleFields(StrictSchema):
-    key = fields.String(validate=validate.Length(min=1, max=64),
+    key = fields.String(validate=validate.Length(min=1, max=KEY_MAX),
                         metadata={"description": "the rule's `id` in files, kept across versions"})
-    name = fields.String(validate=validate.Length(max=200), load_default="")
+    name = fields.String(validate=validate.Length(max=NAME_MAX), load_default="")
     target = fields.String(required=True, validate=validate.Length(min=1, max=32))
-    priority = fields.Integer(load_default=0, validate=validate.Range(min=-1000, max=1000))
+    priority = fields.Integer(load_default=0, validate=validate.Range(*PRIORITIES))
     active = fields.Boolean(load_default=True)
     keywords = fields.Nested(KeywordsSchema, load_default=dict)
-    regex = fields.String(validate=validate.Length(min=1, max=500), allow_none=True)
+    regex = fields.String(validate=validate.Length(min=1, max=REGEX_MAX), allow_none=True)
     scope = fields.String(load_default="both", validate=validate.OneOf(SCOPES))
     filters = fields.Nested(FiltersSchema, load_default=dict)
     actions = fields.Nested(ActionsSchema, load_default=dict)
