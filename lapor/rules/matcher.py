@@ -29,7 +29,6 @@ just the counts.
 from __future__ import annotations
 
 import gc
-import re
 from collections.abc import Iterable, Mapping
 from operator import itemgetter
 
@@ -37,7 +36,7 @@ import ahocorasick
 
 from .decide import decide
 from .match import KeywordHit, Match
-from .model import CHANNELS, REGEX_FLAGS, REPORT_TYPES, Rule, RuleError
+from .model import CHANNELS, REPORT_TYPES, Rule, RuleError, compile_regex, search_regex
 from .normalise import FIXUP_KEYS, STRETCHED, Normaliser, _normaliser_for
 
 __all__ = ["CompiledRuleSet", "KeywordHit", "Match", "compile_rules"]
@@ -53,7 +52,7 @@ class _Compiled:
     __slots__ = ("rule", "any_mask", "all_mask", "none_mask", "positive_mask", "phrase_mask",
                  "owner", "types", "channels", "regex", "plain", "in_title", "in_body", "bits")
 
-    def __init__(self, rule: Rule, regex: re.Pattern | None):
+    def __init__(self, rule: Rule, regex):  # a compiled `regex` pattern (compile_regex) or None
         self.rule = rule
         self.any_mask = self.all_mask = self.none_mask = self.positive_mask = self.phrase_mask = 0
         self.owner = rule.owner
@@ -89,7 +88,7 @@ class CompiledRuleSet:
             if not rule.active or not rule.can_match:
                 compiled_rules.append(None)
                 continue
-            compiled = _Compiled(rule, re.compile(rule.regex, REGEX_FLAGS) if rule.regex else None)
+            compiled = _Compiled(rule, compile_regex(rule.regex) if rule.regex else None)
             compiled_rules.append(compiled)
             targets = [(post[f], owner_post[f].setdefault(rule.owner, {}))
                        for f, on in enumerate((compiled.in_title, compiled.in_body)) if on]
@@ -262,9 +261,9 @@ class CompiledRuleSet:
         if channel is not None and c.channels is not None and channel not in c.channels:
             return False
         if c.regex is not None:
-            search = c.regex.search
-            return (c.in_title and search(texts[0][1:-1]) is not None) or (
-                c.in_body and search(texts[1][1:-1]) is not None)
+            pattern = c.regex
+            return (c.in_title and search_regex(pattern, texts[0][1:-1]) is not None) or (
+                c.in_body and search_regex(pattern, texts[1][1:-1]) is not None)
         return True
 
     def _hits(self, r: int, bits: int, texts: tuple, found: tuple) -> tuple[KeywordHit, ...]:
@@ -281,7 +280,7 @@ class CompiledRuleSet:
                 continue
             field, text = FIELDS[f], texts[f]
             if c.regex is not None:
-                m = c.regex.search(text[1:-1])
+                m = search_regex(c.regex, text[1:-1])
                 if m is not None:
                     hits.append(KeywordHit(c.rule.regex, "regex", field, m.start(), m.end(), m.group()))
             for end, key_id in found[f]:

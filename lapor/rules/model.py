@@ -29,12 +29,16 @@ unknown keys are errors (a typo must not silently widen a rule).
 
 from __future__ import annotations
 
-import re
+import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import regex
+
 from .normalise import default_normaliser
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "CHANNELS",
@@ -50,7 +54,25 @@ REPORT_TYPES = frozenset({"complaint", "aspiration", "information_request"})
 CHANNELS = frozenset({"web", "sms", "api", "open311", "subdomain"})
 SCOPES = ("title", "body", "both")
 KEYWORD_KINDS = ("any", "all", "none")
-REGEX_FLAGS = re.IGNORECASE
+# Rule regexes use the `regex` module in its re-compatible mode: it can give up on a search that
+# takes too long (REGEX_SECONDS), where `re` would backtrack for ever on a pattern such as
+# "(a|aa)+$" and hold up routing for every agency.
+REGEX_FLAGS = regex.IGNORECASE | regex.V0
+REGEX_SECONDS = 0.05
+
+
+def compile_regex(pattern: str) -> regex.Pattern:
+    return regex.compile(pattern, REGEX_FLAGS)
+
+
+def search_regex(pattern: regex.Pattern, text: str):
+    """The first match of a rule's regex in ``text``, or None; a search that runs past
+    REGEX_SECONDS counts as no match (and says so in the log)."""
+    try:
+        return pattern.search(text, timeout=REGEX_SECONDS)
+    except TimeoutError:
+        log.warning("a rule's regex gave up after %.2f s: %r", REGEX_SECONDS, pattern.pattern)
+        return None
 
 
 class RuleError(ValueError):
@@ -154,8 +176,8 @@ class Rule:
             if not isinstance(self.regex, str) or not self.regex:
                 raise _fail(rid, f"regex must be a non-empty string or null, got {self.regex!r}")
             try:
-                re.compile(self.regex, REGEX_FLAGS)
-            except re.error as exc:
+                compile_regex(self.regex)
+            except regex.error as exc:
                 raise _fail(rid, f"invalid regex {self.regex!r}: {exc}") from None
 
     @property

@@ -229,3 +229,22 @@ def test_compiling_leaves_the_garbage_collector_as_it_was():
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_a_regex_that_backtracks_for_ever_gives_up_and_the_other_rules_still_decide():
+    """`^(\\w|\\w\\w)+\\d$` takes exponential time on a long word without a digit at its end;
+    Python's own `re` would hold the process (and routing for every agency) for ever. Run apart,
+    so a hang fails the test."""
+    import subprocess
+    import sys
+
+    program = (
+        "from lapor.rules import Rule, compile_rules\n"
+        "rules = compile_rules([Rule(id='lambat', name='', owner='NAS', target='PU', regex=r'^(\\w|\\w\\w)+\\d$'),\n"
+        "                       Rule(id='banjir', name='', owner='NAS', target='BPBD', any=['banjir'])])\n"
+        "print(sorted(m.rule.id for m in rules.match('banjir', 'ab' * 40)))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "['banjir']"
+    assert "regex gave up" in done.stderr
