@@ -24,7 +24,7 @@ from lapor.extensions import db
 from lapor.intake import find_agency
 from lapor.models import Agency, Category, RuleRow, RuleSet, SlaPolicy, subtree_ids
 from lapor.rules import transfer
-from lapor.rules.model import RuleError, rule_from_dict, rule_to_dict
+from lapor.rules.model import RuleError, regex_gives_up, rule_from_dict, rule_to_dict
 from lapor.rules.normalise import Normaliser, default_abbreviations
 from lapor.rules.store import compile_set, find_set, owner_label, remember, slot
 from lapor.workflow import Actor, InvalidInput, NotAllowed, NotFound, StateConflict
@@ -162,6 +162,8 @@ class Checker:
                                     f"got {rule.priority}")
         if rule.regex is not None and len(rule.regex) > REGEX_MAX:
             raise RuleError(where + f"the regex is limited to {REGEX_MAX} characters")
+        if rule.regex is not None and regex_gives_up(rule.regex):
+            raise RuleError(where + f"the regex {rule.regex!r} takes too long on ordinary texts; simplify it")
         if rule.id in taken:
             raise RuleError(where + "another rule of this set has the same id")
         if rule.target not in self.targets:

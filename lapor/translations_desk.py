@@ -536,6 +536,10 @@ DESK_MESSAGES: dict[str, tuple[str, str]] = {
         "prioritas harus antara {low} dan {high}, bukan {value}",
         "priority must be between {low} and {high}, got {value}",
     ),
+    "the regex {regex} takes too long on ordinary texts; simplify it": (
+        "regex {regex} terlalu lama dijalankan pada teks biasa; sederhanakan",
+        "the regex {regex} takes too long on ordinary texts; simplify it",
+    ),
     "the regex is limited to {limit} characters": (
         "regex paling panjang {limit} karakter",
         "the regex is limited to {limit} characters",

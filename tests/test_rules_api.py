@@ -376,6 +376,7 @@ OK = {"id": "a", "target": "DPUPRTANGKAB"}
     ("yaml", _rules_yaml({**OK, "id": "a" * 200}), "ID paling panjang"),
     ("yaml", _rules_yaml({**OK, "priority": 10**30}), "prioritas harus antara -1000 dan 1000, bukan 1000000"),
     ("yaml", _rules_yaml({**OK, "regex": "a" * 501}), "aturan 'a': regex paling panjang 500 karakter"),
+    ("yaml", _rules_yaml({**OK, "regex": r"^(\w|\w\w)+\d$"}), "terlalu lama dijalankan pada teks biasa"),
     ("yaml", _rules_yaml(OK, dict(OK)), "aturan 'a': ID ini sudah dipakai aturan lain di set yang sama"),
     ("yaml", _rules_yaml(1), "setiap aturan harus berupa pemetaan (kunci: nilai)"),
     ("yaml", _rules_yaml(colour=1), "kunci tidak dikenal di dokumen: colour"),

@@ -65,6 +65,23 @@ def compile_regex(pattern: str) -> regex.Pattern:
     return regex.compile(pattern, REGEX_FLAGS)
 
 
+# Texts shaped as normalised reports are (lower-case letters and digits, single spaces) on which a
+# pattern that backtracks badly shows it at once: a new rule's regex is tried on them first.
+_PROBES = ("ab" * 200, "ab " * 130, "jalan rusak di depan pasar " * 15, "12" * 200, "a1" * 200)
+
+
+def regex_gives_up(pattern: str) -> bool:
+    """Whether searching ``pattern`` runs past REGEX_SECONDS on some ordinary-looking text, so that
+    it would count as no match there (and slow every report it is tried on)."""
+    compiled = compile_regex(pattern)
+    for text in _PROBES:
+        try:
+            compiled.search(text, timeout=REGEX_SECONDS)
+        except TimeoutError:
+            return True
+    return False
+
+
 def search_regex(pattern: regex.Pattern, text: str):
     """The first match of a rule's regex in ``text``, or None; a search that runs past
     REGEX_SECONDS counts as no match (and says so in the log)."""
