@@ -93,6 +93,22 @@ def test_form_text_with_invalid_utf8_is_kept_with_replacement_characters(client,
     assert body.startswith("Sampah menumpuk") and "\ufffd" in body
 
 
+def test_json_text_with_half_a_surrogate_pair_is_kept_with_a_replacement_character(client, demo, app, api_key):
+    # "\ud83d" alone is valid JSON and decodes to a string UTF-8 cannot hold.
+    title = b'"Jalan \\ud83d rusak"'
+    api = client.post(API, content_type="application/json", data=b'{"title": ' + title + b', "agency": "TANGKAB", '
+                      b'"body": "Lubang besar \\udc80 di depan Pasar Cikupa \\ud83d\\ude00"}')
+    assert api.status_code == 201, api.get_json()
+    open311 = client.post(f"{BASE}/requests.json", content_type="application/json", data=(
+        b'{"api_key": "' + api_key.encode() + b'", "service_code": "jalan", "address_string": "Pasar",'
+        b' "description": "Jalan rusak \\udbff parah di depan pasar Cikupa"}'))
+    assert open311.status_code == 201, open311.get_json()
+    with app.app_context():
+        stored = {r.title: r.body for r in db.session.scalars(select(Report))}
+    assert stored["Jalan \ufffd rusak"] == "Lubang besar \ufffd di depan Pasar Cikupa \U0001f600"
+    assert "Jalan rusak \ufffd parah di depan pasar Cikupa" in stored.values()
+
+
 @pytest.mark.parametrize("query", [
     {"per_page": "1" + "0" * 40}, {"page": "-1"}, {"page": "x" * 10_000}, {"state": "s" * 100_000},
 ])
