@@ -162,3 +162,26 @@ def test_generated_rule_files_are_imported_or_refused_with_their_problems(client
 
     send_yaml()
     send_csv()
+
+
+# Any text JSON can carry, halves of surrogate pairs too (st.characters leaves them out).
+ANY_TEXT = st.lists(st.one_of(st.characters(), st.characters(categories=["Cs"])), max_size=300).map("".join)
+
+
+def test_generated_json_reports_are_stored_or_refused_never_a_5xx(client, demo, app, api_key, no_rate_limits):
+    good = {"title": "Jalan rusak di depan pasar", "body": "Lubang besar di depan Pasar Cikupa sejak bulan lalu.",
+            "agency": "TANGKAB"}
+    fields = ["title", "body", "agency", "category", "type", "location", "event_date", "anonymous", "confidential"]
+    values = st.one_of(ANY_TEXT, st.sampled_from(ODD), st.integers(), st.booleans(), st.none(),
+                       st.lists(ANY_TEXT, max_size=3), st.dictionaries(ANY_TEXT, ANY_TEXT, max_size=2))
+
+    @given(st.dictionaries(st.sampled_from(fields), values, max_size=4),
+           st.dictionaries(st.sampled_from(["name", "phone", "email"]), values, max_size=3))
+    @settings(EXAMPLES, max_examples=200)
+    def post(changes, reporter):
+        before = stored(app)
+        response = client.post("/api/v1/reports", json={**good, **changes, "reporter": reporter})
+        assert response.status_code in (201, 400, 422), (changes, reporter, response.status_code)
+        assert stored(app) == before + (response.status_code == 201)
+
+    post()
