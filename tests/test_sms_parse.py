@@ -132,6 +132,9 @@ def test_indonesian_mobile_numbers_become_e164(raw, expected):
     (b"plain", None, None, "plain"),
     (b"\xff\xfe broken", "UTF-8", None, "\ufffd\ufffd broken"),
     (b"odd", "UTF-16BE", "2", "odd"),  # odd length cannot be UTF-16: read as UTF-8
+    ("Jalan rusak ".encode("utf-16-be") + b"\xd8\x3d" + " parah".encode("utf-16-be"), "UTF-16BE", "2",
+     "Jalan rusak \ufffd parah"),  # half an emoji's surrogate pair: the rest is kept
+    ("Pohon tumbang ".encode("utf-16-be") + b"\xdc\x00", None, "2", "Pohon tumbang \ufffd"),
 ])
 def test_gateway_text_is_decoded_in_the_charset_it_names(raw, charset, coding, expected):
     assert decode_text(raw, charset, coding) == expected

@@ -98,7 +98,11 @@ def decode_text(raw: bytes, charset: str | None, coding: str | None) -> str:
     try:
         return raw.decode(codec)
     except UnicodeDecodeError:
-        return raw.decode("utf-8", "replace")
+        if codec == "utf-16-be" and len(raw) % 2 == 0:
+            # Well-formed UCS-2 but for half a surrogate pair (a phone cutting an emoji
+            # across parts): keep the rest of the text, not its bytes read as UTF-8.
+            return raw.decode(codec, "replace")
+        return raw.decode("utf-8", "replace")  # the gateway named the wrong charset
 
 
 def is_gsm7(text: str) -> bool:
