@@ -155,3 +155,19 @@ def test_public_statistics_are_shown_without_redis(app, demo):
     make(app, "disposed", "TANGKAB")
     page = get(_app_without_redis(app).test_client(), "/statistik")
     assert "Pemerintah Kabupaten Tangerang" in page and "Angka per " in page
+
+
+def test_a_name_with_control_characters_still_makes_an_xlsx(client, app, demo):
+    from openpyxl import load_workbook
+
+    from lapor.models import Agency
+
+    with app.app_context():
+        db.session.query(Agency).filter_by(code="TANGKAB").one().name = "Pemerintah\x0b Kabupaten\x1b Tangerang"
+        db.session.commit()
+    sign_in(client, demo, "tangkab")
+    response = client.get("/staff/rekap/?format=xlsx")
+    assert response.status_code == 200
+    cells = [cell for row in load_workbook(io.BytesIO(response.data)).active.iter_rows(values_only=True)
+             for cell in row]
+    assert "Pemerintah Kabupaten Tangerang" in cells

@@ -96,13 +96,17 @@ def _csv(table: Recap, filename: str):
 
 def _xlsx(table: Recap, filename: str):
     from openpyxl import Workbook  # only needed for this download
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    def cells(values):  # XLSX cannot hold control characters: openpyxl would refuse the file
+        return [ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in map(as_text, values)]
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet(gettext("desk.recap.sheet"))
-    sheet.append([as_text(cell) for cell in table.header()])
+    sheet.append(cells(table.header()))
     for row in table.rows:
-        sheet.append([as_text(cell) for cell in table.cells(row)])
-    sheet.append([as_text(cell) for cell in table.totals()])
+        sheet.append(cells(table.cells(row)))
+    sheet.append(cells(table.totals()))
     out = io.BytesIO()
     book.save(out)
     response = make_response(out.getvalue())
