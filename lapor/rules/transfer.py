@@ -84,6 +84,16 @@ class _Dumper(yaml.SafeDumper):
         return True
 
 
+def _represent_text(dumper: _Dumper, value: str):
+    # PyYAML writes a NEL (U+0085) as it is inside single quotes, where its reader then takes it
+    # for a line break: such text goes in double quotes, which escape it ("\N").
+    style = '"' if "\x85" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _represent_text)
+
+
 def dump_yaml(owner: str, version: int | None, status: str | None, rules: list[dict[str, Any]],
               abbreviations: Mapping[str, str] | None) -> str:
     """A rule set as a YAML document; ``load_yaml`` reads it back unchanged."""
@@ -148,7 +158,9 @@ def _abbreviations(value: Any) -> dict[str, str] | None:
 def dump_csv(rules: list[dict[str, Any]]) -> str:
     """Rules (dict form) as CSV, one row each; ``load_csv`` reads them back unchanged."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    # Rows end in CRLF, as RFC 4180 (and Excel) have them: a cell holding a lone CR is then quoted
+    # too, where with "\n" alone it was written bare and the file could not be read back.
+    writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(COLUMNS)
     for rule in rules:
         row = []
