@@ -609,3 +609,26 @@ def test_follow_ups_beyond_the_jobs_share_are_queued(gateway, query, work, fake_
     ids = query(lambda s: s.scalars(select(OutboxItem.id).order_by(OutboxItem.id)).all())
     assert jobs_run(sms_app) == sorted(outbox_job_id(i) for i in ids)
     assert len(fake_sendsms.requests) == 1
+
+
+def test_generated_gateway_requests_get_an_answer_never_a_5xx(gateway, no_rate_limits):
+    """Any bytes in any of the gateway's fields, sent as Kannel's get-url or post-url would."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    raw = st.one_of(st.binary(max_size=200), st.text(max_size=200).map(str.encode), st.sampled_from([
+        b"TANGKAB jalan rusak", b"CEK ABCDEFGH", b"BALAS ABCDEFGH halo", b"BANTUAN", b"\xd8\x3d", b"\x00\x00",
+        "Jalan rusak 😡".encode("utf-16-be"), b"\xff" * 10, b"9" * 50, b"0", b"2", b"UTF-16BE", b"ISO-8859-1"]))
+    names = ["from", "to", "text", "id", "ts", "coding", "charset", "secret"]
+
+    @given(st.dictionaries(st.sampled_from(names), raw, max_size=6), st.booleans(), st.uuids())
+    @settings(max_examples=300, deadline=None, derandomize=True, database=None,
+              suppress_health_check=list(HealthCheck))
+    def deliver(fields, as_post, message_id):
+        base = {"from": OWNER.encode(), "to": b"1708", "text": b"TANGKAB jalan rusak", "id": str(message_id).encode()}
+        body = "&".join(f"{name}={quote_from_bytes(value)}" for name, value in {**base, **fields}.items())
+        response = (gateway.post("/channels/sms/kannel", data=body, content_type="application/x-www-form-urlencoded")
+                    if as_post else gateway.get("/channels/sms/kannel?" + body))
+        assert response.status_code < 500, (fields, response.status_code)
+
+    deliver()
