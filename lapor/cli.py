@@ -110,6 +110,13 @@ def users() -> None:
     """Staff accounts."""
 
 
+def _longest(column) -> int:
+    """The most characters a User column holds."""
+    from lapor.models import User
+
+    return User.__table__.c[column].type.length
+
+
 def _checked_email(email: str | None) -> str | None:
     """A staff member's address for escalations, or None to have none."""
     from marshmallow import ValidationError, validate
@@ -118,11 +125,12 @@ def _checked_email(email: str | None) -> str | None:
     if not email:
         return None
     try:
-        if len(email) > 254:  # the column's length, and the longest address SMTP carries
-            raise ValidationError("too long")
-        return validate.Email()(email)
+        valid = len(email) <= _longest("email") and validate.Email()(email)
     except ValidationError:
-        raise click.BadParameter(f"not an email address: {email}", param_hint="--email") from None
+        valid = False
+    if not valid:
+        raise click.BadParameter(f"not an email address: {email}", param_hint="--email")
+    return email
 
 
 @users.command("create")
@@ -139,12 +147,13 @@ def users_create(username, password, role, agency_code, full_name, email) -> Non
     from lapor.extensions import db as database
     from lapor.models import Agency, User
 
-    if not username or username != username.strip() or len(username) > 80:
-        raise click.BadParameter("1 to 80 characters, without spaces around them", param_hint="--username")
+    if not username or username != username.strip() or len(username) > _longest("username"):
+        raise click.BadParameter(f"1 to {_longest('username')} characters, without spaces around them",
+                                 param_hint="--username")
     if len(password) < 8:
         raise click.BadParameter("at least 8 characters", param_hint="--password")
-    if full_name is not None and len(full_name) > 200:
-        raise click.BadParameter("at most 200 characters", param_hint="--name")
+    if full_name is not None and len(full_name) > _longest("full_name"):
+        raise click.BadParameter(f"at most {_longest('full_name')} characters", param_hint="--name")
     email = _checked_email(email)
     with _app().app_context():
         agency = None

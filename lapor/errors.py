@@ -45,7 +45,7 @@ def resend_form() -> dict | None:
               for value in values]
     return {"action": request.full_path.rstrip("?"), "fields": fields,
             "written": [(name, value) for name, value in fields if name in WRITTEN and value.strip()],
-            "files_dropped": any(f.filename for f in request.files.values())}
+            "files_dropped": any(f.filename for _, f in request.files.items(multi=True))}
 
 
 def error_response(status: int, code: str, message: str, errors=None, headers=None, resend=None):

@@ -14,6 +14,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, quote_from_bytes, urlencode, urlsplit
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from lapor.channels.kannel import KannelConfig
@@ -613,9 +615,6 @@ def test_follow_ups_beyond_the_jobs_share_are_queued(gateway, query, work, fake_
 
 def test_generated_gateway_requests_get_an_answer_never_a_5xx(gateway, no_rate_limits):
     """Any bytes in any of the gateway's fields, sent as Kannel's get-url or post-url would."""
-    from hypothesis import HealthCheck, given, settings
-    from hypothesis import strategies as st
-
     raw = st.one_of(st.binary(max_size=200), st.text(max_size=200).map(str.encode), st.sampled_from([
         b"TANGKAB jalan rusak", b"CEK ABCDEFGH", b"BALAS ABCDEFGH halo", b"BANTUAN", b"\xd8\x3d", b"\x00\x00",
         "Jalan rusak 😡".encode("utf-16-be"), b"\xff" * 10, b"9" * 50, b"0", b"2", b"UTF-16BE", b"ISO-8859-1"]))

@@ -44,9 +44,9 @@ class DayArgs(Schema):
 
 class PolicyIn(Schema):
     name = fields.String(validate=validate.Length(min=1, max=200))
-    disposition_days = fields.Float(required=True, validate=validate.Range(min=0.125, max=365))
-    followup_days = fields.Float(required=True, validate=validate.Range(min=0.125, max=365))
-    extended_followup_days = fields.Float(validate=validate.Range(min=0.125, max=365), allow_none=True)
+    disposition_days = fields.Float(required=True, validate=validate.Range(min=0.125, max=WORKING_DAYS_MAX))
+    followup_days = fields.Float(required=True, validate=validate.Range(min=0.125, max=WORKING_DAYS_MAX))
+    extended_followup_days = fields.Float(validate=validate.Range(min=0.125, max=WORKING_DAYS_MAX), allow_none=True)
 
 
 class PolicyOut(Schema):

@@ -77,21 +77,21 @@ class _Loader(yaml.SafeLoader):
         return super().compose_node(parent, index)
 
 
-class _Dumper(yaml.SafeDumper):
-    """The safe dumper, writing a value used twice out twice, never as an alias ``_Loader`` refuses."""
-
-    def ignore_aliases(self, data):
-        return True
-
-
-def _represent_text(dumper: _Dumper, value: str):
+def _represent_text(dumper: yaml.SafeDumper, value: str):
     # PyYAML writes a NEL (U+0085) as it is inside single quotes, where its reader then takes it
     # for a line break: such text goes in double quotes, which escape it ("\N").
     style = '"' if "\x85" in value else None
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 
-_Dumper.add_representer(str, _represent_text)
+class _Dumper(yaml.SafeDumper):
+    """The safe dumper, writing a value used twice out twice, never as an alias ``_Loader`` refuses,
+    and text as ``_represent_text`` has it."""
+
+    yaml_representers = {**yaml.SafeDumper.yaml_representers, str: _represent_text}
+
+    def ignore_aliases(self, data):
+        return True
 
 
 def dump_yaml(owner: str, version: int | None, status: str | None, rules: list[dict[str, Any]],

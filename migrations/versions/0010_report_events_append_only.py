@@ -35,7 +35,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.execute("DROP TRIGGER IF EXISTS report_event_append_only" +
-               ("" if op.get_bind().dialect.name == "sqlite" else " ON report_event"))
-    if op.get_bind().dialect.name != "sqlite":
-        op.execute("DROP FUNCTION IF EXISTS report_event_append_only()")
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute("DROP TRIGGER IF EXISTS report_event_append_only")
+        return
+    op.execute("DROP TRIGGER IF EXISTS report_event_append_only ON report_event")
+    op.execute("DROP FUNCTION IF EXISTS report_event_append_only()")

@@ -29,6 +29,10 @@ def rules(text):
     }), max_size=4)
 
 
+# Where each CSV column's value sits in a rule's dict form (top level when not named here).
+SECTION_OF = {"any": "keywords", "all": "keywords", "none": "keywords", "report_types": "filters",
+              "channels": "filters", "category": "actions", "policy": "actions", "urgent": "actions",
+              "stop": "actions"}
 EXAMPLES = settings(max_examples=200, deadline=None, derandomize=True, database=None,
                     suppress_health_check=list(HealthCheck))
 
@@ -49,9 +53,7 @@ def test_csv_reads_back_what_it_wrote(written):
     assert parsed.errors == []
     for (_, back), rule in zip(parsed.rows, written, strict=True):
         for column in transfer.COLUMNS:  # empty cells are left out, so the defaults apply
-            section = {"any": "keywords", "all": "keywords", "none": "keywords", "report_types": "filters",
-                       "channels": "filters", "category": "actions", "policy": "actions", "urgent": "actions",
-                       "stop": "actions"}.get(column)
+            section = SECTION_OF.get(column)
             want = rule.get(section, {}).get(column) if section else rule.get(column)
             got = back.get(section, {}).get(column) if section else back.get(column)
             if want in (None, "", []):
