@@ -29,15 +29,17 @@ measured in the same run, per size:
 * route + to_dict(): the decision with its JSON explanation, as stored;
 * unscoped: `owners=None`, every agency's rules at once (the cost then grows
   with the matches found, i.e. with how many agencies share the words);
-* ceiling: the bare automaton scan of the same, already normalised texts,
+* ceiling: the bare Hyperscan scan of the same, already normalised texts,
   and the engine's normalisation + scan (no rule evaluation);
-* baseline: a regex alternation of every keyword instead of the automaton,
+* baseline: a regex alternation of every keyword instead of the scan,
   feeding the same rule evaluation (capped to a sample of texts at large
   sizes; it also misses keywords that start where a longer one starts).
 
 * a set per agency: each agency's rules compiled as a set of their own, and
   each report routed by its agency's set, which is how production routes
-  (``lapor.rules.store``); it should match the scoped figure.
+  (``lapor.rules.store``): the bars are read off this layout. Its compile
+  time is production's too: every set's rules, then their scan databases on
+  every core (``build_databases``; Hyperscan compiles outside the GIL).
 
 Each size runs in a fresh, single-threaded subprocess (one core), so peak RSS
 is per size; rates are the mean over a timed loop through the reports.
@@ -63,6 +65,7 @@ import tracemalloc
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 from lapor.rules import Rule, compile_rules, decide, rule_from_dict, rule_to_dict  # noqa: E402
+from lapor.rules.matcher import build_databases  # noqa: E402
 
 SIZES = (1_000, 10_000, 100_000)
 SEED = 20261123
@@ -233,9 +236,8 @@ class RegexBaseline:
         title, body, report_type, channel, owners = report
         padded = self.ruleset.normaliser.padded
         texts = (padded(title), padded(body))
-        found = [self.hits(t) for t in texts]
-        keys = [[key_id for _, key_id in hits] for hits in found]
-        return decide(self.ruleset._evaluate(texts, found, keys, report_type, channel, owners))
+        keys = [list(dict.fromkeys(key_id for _, key_id in self.hits(t))) for t in texts]
+        return decide(self.ruleset._evaluate(texts, keys, report_type, channel, owners))
 
 
 def measure(n_keywords: int, quick: bool) -> dict:
@@ -277,13 +279,20 @@ def measure(n_keywords: int, quick: bool) -> dict:
     by_owner: dict[str, list] = {}
     for rule in rules:
         by_owner.setdefault(rule.owner, []).append(rule)
-    t0 = time.perf_counter()
-    sets = {owner: compile_rules(owned) for owner, owned in by_owner.items()}
+    gc.collect()
+    rss_before = rss_mb()
+    t0 = time.perf_counter()  # as lapor.rules.store loads them: the sets, then their databases on every core
+    sets = {owner: compile_rules(owned, build=False) for owner, owned in by_owner.items()}
+    out["per_owner_python_s"] = time.perf_counter() - t0
+    build_databases(sets.values())
     out["per_owner_compile_s"] = time.perf_counter() - t0
+    out["per_owner_rss_mb"] = rss_mb() - rss_before
+    out["per_owner_db_mb"] = sum(s.database.size for s in sets.values() if s.database) / 2**20
     empty = compile_rules([])
     per_owner = [(sets.get(next(iter(owners)), empty).route, (t, b, ty, ch))
                  for t, b, ty, ch, owners in reports]
     out["per_owner_per_s"], _ = rate(lambda r: r[0](*r[1]), per_owner, seconds)
+    out["per_owner_json_per_s"], _ = rate(lambda r: r[0](*r[1]).to_dict(), per_owner, seconds)
     del sets, per_owner
     out["decisions_json_per_s"], _ = rate(lambda r: route(*r).to_dict(), reports, seconds)
     out["unscoped_per_s"], _ = rate(lambda r: route(r[0], r[1], r[2], r[3]), reports, seconds)
@@ -294,15 +303,14 @@ def measure(n_keywords: int, quick: bool) -> dict:
     texts = [ruleset._scan(t, b)[0] for t, b, *_ in reports]
     out["key_hits_avg"] = sum(len(found[0]) + len(found[1])
                               for found in (ruleset._scan(t, b)[1] for t, b, *_ in reports)) / len(reports)
-    automaton = ruleset.automaton
+    found = ruleset.database.found
+    encoded = [(title.encode(), body.encode()) for title, body in texts]
 
     def scan(pair):
-        for _ in automaton.iter(pair[0]):
-            pass
-        for _ in automaton.iter(pair[1]):
-            pass
+        found(pair[0])
+        found(pair[1])
 
-    out["scan_per_s"], _ = rate(scan, texts, seconds)
+    out["scan_per_s"], _ = rate(scan, encoded, seconds)
     scan_fields = ruleset._scan  # the engine's own normalisation + scan (+ rescan after fix-ups)
     out["normalise_scan_per_s"], _ = rate(lambda r: scan_fields(r[0], r[1]), reports, seconds)
 
@@ -342,7 +350,11 @@ def main() -> None:
         ("retained RSS MB / peak RSS MB", lambda r: f"{r['retained_rss_mb']:.0f} / {r['peak_rss_mb']:.0f}"),
         ("decisions/s (scoped)", lambda r: f"{r['decisions_per_s']:,.0f}"),
         ("decisions/s, a set per agency", lambda r: f"{r['per_owner_per_s']:,.0f}"),
-        ("compile s, a set per agency", lambda r: f"{r['per_owner_compile_s']:.3f}"),
+        ("compile s, a set per agency (rules)", lambda r: f"{r['per_owner_compile_s']:.3f} "
+                                                         f"({r['per_owner_python_s']:.3f})"),
+        ("decisions/s + to_dict(), a set per agency", lambda r: f"{r['per_owner_json_per_s']:,.0f}"),
+        ("RSS MB kept (scan databases), per agency", lambda r: f"{r['per_owner_rss_mb']:.0f} "
+                                                              f"({r['per_owner_db_mb']:.1f})"),
         ("decisions/s + to_dict()", lambda r: f"{r['decisions_json_per_s']:,.0f}"),
         ("decisions/s unscoped", lambda r: f"{r['unscoped_per_s']:,.0f}"),
         ("ceiling: scan only /s", lambda r: f"{r['scan_per_s']:,.0f}"),
@@ -371,10 +383,11 @@ def main() -> None:
               f"(baseline agrees on {r['regex_agreement']:.0%} of targets)")
     if not args.quick:
         r = results[100_000]
-        print(f"bars at 100,000 keywords: {r['decisions_per_s']:,.0f} decisions/s scoped, "
-              f"{r['per_owner_per_s']:,.0f}/s with a set per agency (>= 30,000: "
-              f"{'met' if min(r['decisions_per_s'], r['per_owner_per_s']) >= 30_000 else 'NOT met'}), "
-              f"compile {r['compile_s']:.2f} s (<= 2 s: {'met' if r['compile_s'] <= 2 else 'NOT met'})")
+        print(f"bars at 100,000 keywords, a set per agency as production routes: "
+              f"{r['per_owner_per_s']:,.0f} decisions/s (>= 30,000: "
+              f"{'met' if r['per_owner_per_s'] >= 30_000 else 'NOT met'}), compile "
+              f"{r['per_owner_compile_s']:.2f} s (<= 2 s: {'met' if r['per_owner_compile_s'] <= 2 else 'NOT met'}); "
+              f"one set of every agency's rules: {r['decisions_per_s']:,.0f}/s scoped, compile {r['compile_s']:.2f} s")
 
 
 if __name__ == "__main__":

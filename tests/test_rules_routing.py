@@ -206,9 +206,9 @@ def compilations(monkeypatch):
     calls = []
     real = store.compile_rules
 
-    def counting(rules, abbreviations=None):
+    def counting(rules, abbreviations=None, build=True):
         calls.append(1)
-        return real(rules, abbreviations=abbreviations)
+        return real(rules, abbreviations=abbreviations, build=build)
 
     monkeypatch.setattr(store, "compile_rules", counting)
     monkeypatch.setattr(store, "_cache", None)

@@ -1,49 +1,46 @@
-"""Compiling a rule set into one Aho–Corasick automaton, and matching texts.
+"""Compiling a rule set into one Hyperscan database of keys, and matching texts.
 
 Word boundaries come from padding: texts are normalised to single-space
 separated tokens and scanned as ``" " + text + " "``; a keyword ``jalan`` is
 stored as ``" jalan "`` (so it does not match inside ``jalanan``), a prefix
-``jalan*`` as ``" jalan"`` (leading space only). Aho–Corasick reports every
-occurrence of every key, overlapping ones included ("jalan", "jalan rusak"
-and "rusak" all match in "jalan rusak parah").
+``jalan*`` as ``" jalan"`` (leading space only). The scan (``LiteralSet``)
+reports every key that occurs, overlapping ones included ("jalan", "jalan
+rusak" and "rusak" all match in "jalan rusak parah"), each key once.
 
-Each distinct key gets an integer id (the automaton stores ints). For each key
-and each field (title, body) the compiled set keeps the postings
-``(rule index, bit)`` of the rules that use the key and whose scope covers the
-field; each rule numbers its distinct keywords with bits. Matching ORs the bits
-of every posting hit into a per-rule integer, so the work per decision is
-proportional to the keys found (and their postings), not to the number of
-rules; ``all`` / ``any`` / ``none`` are then mask tests, and filters and
-regexes are evaluated only for rules that got a hit. Postings are also indexed
-by owner agency, so a report scoped to one agency (``owners=``) only touches
-that agency's rules, however many agencies share its words. Rules whose only
-positive condition is a regex are checked on every decision.
+Each distinct key gets an integer id. For each key and each field (title,
+body) the compiled set keeps the postings ``(rule index, bit)`` of the rules
+that use the key and whose scope covers the field; each rule numbers its
+distinct keywords with bits. Matching ORs the bits of every posting hit into a
+per-rule integer, so the work per decision is proportional to the keys found
+(and their postings), not to the number of rules; ``all`` / ``any`` / ``none``
+are then mask tests, and filters and regexes are evaluated only for rules that
+got a hit. Postings are also indexed by owner agency, so a report scoped to
+one agency (``owners=``) only touches that agency's rules, however many
+agencies share its words. Rules whose only positive condition is a regex are
+checked on every decision.
 
-The automaton also holds the normaliser's fix-up keys ``"aaa"`` … ``"zzz"``
-(id ``STRETCHED`` < 0): a text with stretched letters is squeezed and scanned
-a second time; positions always refer to the final normalised text.
-``Match.hits`` (positions) are worked out only when read, since ranking needs
-just the counts.
+Production compiles each agency's rules as a set of its own
+(``lapor.rules.store``), so a scan only looks for that agency's few hundred
+keys. Where the keys occur (``Match.hits``) is worked out only when read, since
+ranking needs just which keys occur: by searching the normalised text for the
+matched rules' keys.
 """
 
 from __future__ import annotations
 
 import gc
 from collections.abc import Iterable, Mapping
-from operator import itemgetter
-
-import ahocorasick
 
 from .decide import decide
 from .match import KeywordHit, Match
 from .model import CHANNELS, REPORT_TYPES, Rule, RuleError, compile_regex, search_regex
-from .normalise import FIXUP_KEYS, STRETCHED, Normaliser, _normaliser_for
+from .normalise import Normaliser, _normaliser_for
+from .scan import LiteralSet, build_all
 
-__all__ = ["CompiledRuleSet", "KeywordHit", "Match", "compile_rules"]
+__all__ = ["CompiledRuleSet", "KeywordHit", "Match", "build_databases", "compile_rules"]
 
 FIELDS = ("title", "body")
-_second = itemgetter(1)
-_EMPTY_FIELD = ("  ", (), ())
+_EMPTY_FIELD = ("  ", ())
 
 
 class _Compiled:
@@ -133,28 +130,20 @@ class CompiledRuleSet:
         self._keys = keys
         self._post = post
         self._owner_post = owner_post
-        self._automaton = None
-        if keys:
-            automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)
-            for key_id, key in enumerate(keys):
-                automaton.add_word(key, key_id)
-            for key in FIXUP_KEYS:  # "aaa"...: never a keyword key (those start with " ")
-                automaton.add_word(key, STRETCHED)
-            automaton.make_automaton()
-            self._automaton = automaton
+        self._database = LiteralSet([key.encode() for key in keys]) if keys else None
 
     def __len__(self) -> int:
         return len(self.rules)
 
     @property
     def n_keys(self) -> int:
-        """Distinct keys in the automaton."""
+        """Distinct keys in the compiled set."""
         return len(self._keys)
 
     @property
-    def automaton(self):
-        """The underlying pyahocorasick automaton (None for no keywords)."""
-        return self._automaton
+    def database(self) -> LiteralSet | None:
+        """The compiled keys (None for no keywords)."""
+        return self._database
 
     def match(self, title: str | None, body: str | None, report_type: str | None = None,
               channel: str | None = None, owners: Iterable[str] | None = None) -> list[Match]:
@@ -170,45 +159,40 @@ class CompiledRuleSet:
             raise ValueError(f"unknown channel {channel!r}")
         if owners is not None:
             owners = frozenset((owners,) if isinstance(owners, str) else owners)
-        texts, found, keys = self._scan(title, body)
-        return self._evaluate(texts, found, keys, report_type, channel, owners)
+        texts, keys = self._scan(title, body)
+        return self._evaluate(texts, keys, report_type, channel, owners)
 
     def route(self, title: str | None, body: str | None, report_type: str | None = None,
               channel: str | None = None, owners: Iterable[str] | None = None):
         """``decide(self.match(...))``: the routing ``Decision``."""
         return decide(self.match(title, body, report_type, channel, owners))
 
-    def _scan(self, title: str | None, body: str | None) -> tuple[tuple, tuple, tuple]:
-        """Per field (title, body): the padded normalised text, the automaton
-        hits ``(end offset in the padded text, key id)`` and their key ids."""
-        if self._automaton is None:
+    def _scan(self, title: str | None, body: str | None) -> tuple[tuple, tuple]:
+        """Per field (title, body): the padded normalised text and the ids of the keys in it."""
+        if self._database is None:
             padded = self.normaliser.padded
-            return (padded(title) if title else "  ", padded(body) if body else "  "), ((), ()), ((), ())
-        title_text, title_hits, title_ids = self._scan_field(title) if title else _EMPTY_FIELD
-        body_text, body_hits, body_ids = self._scan_field(body) if body else _EMPTY_FIELD
-        return (title_text, body_text), (title_hits, body_hits), (title_ids, body_ids)
+            return (padded(title) if title else "  ", padded(body) if body else "  "), ((), ())
+        title_text, title_ids = self._scan_field(title) if title else _EMPTY_FIELD
+        body_text, body_ids = self._scan_field(body) if body else _EMPTY_FIELD
+        return (title_text, body_text), (title_ids, body_ids)
 
-    def _scan_field(self, text: str) -> tuple[str, list, list]:
-        padded = self.normaliser.quick_padded(text)[0]  # never stretched letters when exact
-        hits = list(self._automaton.iter(padded))
-        key_ids = list(map(_second, hits))
-        if STRETCHED in key_ids:  # squeeze the stretched letters, scan again
-            padded = self.normaliser.apply_fixups(padded, hits)
-            hits = list(self._automaton.iter(padded))
-            key_ids = list(map(_second, hits))
-        return padded, hits, key_ids
+    def _scan_field(self, text: str) -> tuple[str, list[int]]:
+        padded, exact = self.normaliser.quick_padded(text)
+        if not exact:
+            padded = self.normaliser.squeezed(padded)
+        return padded, self._database.found(padded.encode())
 
-    def _evaluate(self, texts: tuple, found: tuple, keys: tuple, report_type: str | None,
+    def _evaluate(self, texts: tuple, keys: tuple, report_type: str | None,
                   channel: str | None, owners: frozenset[str] | None) -> list[Match]:
         """Rules satisfied by the scanned hits: the hot path after the scan."""
         acc: dict[int, int] = {}
         get = acc.get
         for f in (0, 1):
-            key_ids = keys[f]  # one per hit, repeats included
+            key_ids = keys[f]  # each key found once
             if not key_ids:
                 continue
             if owners is None:
-                for plist in map(self._post[f].__getitem__, set(key_ids)):
+                for plist in map(self._post[f].__getitem__, key_ids):
                     for r, bit in plist:
                         acc[r] = get(r, 0) | bit
                 continue
@@ -239,12 +223,12 @@ class CompiledRuleSet:
                 continue
             positive = bits & c.positive_mask
             matches.append(Match(c.rule, None, (positive & c.phrase_mask).bit_count(), positive.bit_count(),
-                                 r, (hits_of, r, bits, texts, found)))
+                                 r, (hits_of, r, bits, texts)))
         for r in self._always:
             c = compiled_rules[r]
             bits = acc.get(r, 0)
             if not bits & c.none_mask and self._passes(c, texts, report_type, channel, owners):
-                matches.append(Match(c.rule, None, 0, 0, r, (hits_of, r, bits, texts, found)))
+                matches.append(Match(c.rule, None, 0, 0, r, (hits_of, r, bits, texts)))
         if len(matches) > 1:
             matches.sort(key=_index)
         return matches
@@ -266,14 +250,13 @@ class CompiledRuleSet:
                 c.in_body and search_regex(pattern, texts[1][1:-1]) is not None)
         return True
 
-    def _hits(self, r: int, bits: int, texts: tuple, found: tuple) -> tuple[KeywordHit, ...]:
+    def _hits(self, r: int, bits: int, texts: tuple) -> tuple[KeywordHit, ...]:
         """The occurrences of rule ``r``'s matched keywords (and of its regex),
         worked out when a ``Match``'s hits are first read."""
         c = self._compiled[r]
-        wanted = {}
-        for bit_index, (keyword, kind, key_id, prefix) in enumerate(c.bits):
-            if kind != "none" and bits >> bit_index & 1:
-                wanted[key_id] = (keyword, kind, prefix, len(self._keys[key_id]))
+        wanted = [(keyword, kind, prefix, self._keys[key_id])
+                  for bit_index, (keyword, kind, key_id, prefix) in enumerate(c.bits)
+                  if kind != "none" and bits >> bit_index & 1]
         hits: list[KeywordHit] = []
         for f, on in enumerate((c.in_title, c.in_body)):
             if not on:
@@ -283,14 +266,12 @@ class CompiledRuleSet:
                 m = search_regex(c.regex, text[1:-1])
                 if m is not None:
                     hits.append(KeywordHit(c.rule.regex, "regex", field, m.start(), m.end(), m.group()))
-            for end, key_id in found[f]:
-                info = wanted.get(key_id)
-                if info is None:
-                    continue
-                keyword, kind, prefix, length = info
-                start = end - length + 1  # offsets in the unpadded text
-                stop = text.find(" ", end + 1) - 1 if prefix else end - 1
-                hits.append(KeywordHit(keyword, kind, field, start, stop, text[start + 1:stop + 1]))
+            for keyword, kind, prefix, key in wanted:
+                found = text.find(key)
+                while found >= 0:  # offsets in the unpadded text: the key's leading space is at `found`
+                    stop = text.find(" ", found + len(key)) - 1 if prefix else found + len(key) - 2
+                    hits.append(KeywordHit(keyword, kind, field, found, stop, text[found + 1:stop + 1]))
+                    found = text.find(key, found + 1)
         hits.sort(key=_hit_order)
         return tuple(hits)
 
@@ -303,13 +284,15 @@ def _hit_order(hit: KeywordHit) -> tuple:
     return (hit.field != "title", hit.start, hit.end)
 
 
-def compile_rules(rules: Iterable[Rule], abbreviations: Mapping[str, str] | Normaliser | None = None
-                  ) -> CompiledRuleSet:
-    """Compile ``rules`` into one automaton. Inactive rules and rules that can
+def compile_rules(rules: Iterable[Rule], abbreviations: Mapping[str, str] | Normaliser | None = None,
+                  build: bool = True) -> CompiledRuleSet:
+    """Compile ``rules`` into one set. Inactive rules and rules that can
     never match are kept in ``.rules`` but take no part in matching.
 
     ``abbreviations``: None for the shipped dictionary, a mapping, or a
     ``Normaliser``; texts and keywords are normalised with the same one.
+    ``build=False`` leaves the keys' scan database to ``build_databases`` (or
+    to the first match), for compiling many sets on every core.
 
     The cyclic garbage collector is paused while compiling (and restored
     after): compiling allocates hundreds of thousands of small, long-lived,
@@ -320,7 +303,16 @@ def compile_rules(rules: Iterable[Rule], abbreviations: Mapping[str, str] | Norm
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return CompiledRuleSet(rules, normaliser)
+        compiled = CompiledRuleSet(rules, normaliser)
     finally:
         if enabled:
             gc.enable()
+    if build:
+        build_databases([compiled], threads=1)
+    return compiled
+
+
+def build_databases(sets: Iterable[CompiledRuleSet], threads: int | None = None) -> None:
+    """Build the scan databases of ``sets`` not built yet, on ``threads`` threads (default:
+    one a core). Hyperscan compiles outside the GIL, and its compilation is most of a set's."""
+    build_all((s._database for s in sets if s._database is not None), threads)

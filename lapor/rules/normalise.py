@@ -21,12 +21,10 @@ No stemming. The hot path (``quick_padded``) handles ASCII text with C-level
 operations: one ``bytes.translate`` lowercases and turns separators into
 spaces, ``split`` tokenises and collapses, a set intersection finds the
 abbreviations present and only then are tokens mapped. Stretched letters
-(step 3) are left to the caller as a *fix-up*: the matcher puts the keys
-``"aaa"`` … ``"zzz"`` (``fixup_keys``) into its keyword automaton, so the
-keyword scan finds them for free, and only a text that has some is fixed
-(``apply_fixups`` rewrites just those tokens) and scanned again. Stand-alone
-``normalise``/``padded`` use a small automaton of their own. Text that is
-still non-ASCII after folding takes a token-by-token path. All paths give the
+(step 3) are found afterwards by a Hyperscan scan for ``"aaa"`` … ``"zzz"``
+(``stretched_ends``), and only a text that has some is fixed (``apply_fixups``
+rewrites just those tokens). Text that is still non-ASCII after folding takes
+a token-by-token path. All paths give the
 same result as the character-by-character ``normalise_with_spans``
 (property-tested).
 """
@@ -38,7 +36,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-import ahocorasick
+from .scan import LiteralSet
 
 __all__ = [
     "Normaliser",
@@ -57,9 +55,8 @@ _BYTE_TABLE = bytes(
 _NON_WORD = re.compile(r"[\W_]+")
 # A letter (word character that is neither a digit nor "_") repeated 3+ times.
 _TRIPLE_LETTER = re.compile(r"([^\W\d_])\1{2,}")
-# Automaton value of the fix-up keys "aaa" ... "zzz" (never a keyword id).
-STRETCHED = -1
-FIXUP_KEYS = tuple(letter * 3 for letter in "abcdefghijklmnopqrstuvwxyz")
+# A letter tripled: every run of stretched letters holds one of these.
+FIXUP_KEYS = tuple((letter * 3).encode() for letter in "abcdefghijklmnopqrstuvwxyz")
 
 _default: dict[str, str] | None = None
 _default_normaliser: Normaliser | None = None
@@ -206,24 +203,11 @@ class Normaliser:
     def padded(self, text: str) -> str:
         """``" " + normalise(text) + " "``: the form the matcher scans."""
         padded, exact = self.quick_padded(text)
-        if exact:
-            return padded
-        if len(padded) < 64:  # short (keywords): a regex is cheaper than an automaton
-            return self.apply_fixups(padded, [(m.end() - 1, STRETCHED) for m in _TRIPLE_LETTER.finditer(padded)])
-        fixer = self._fixer
-        if fixer is None:
-            fixer = ahocorasick.Automaton(ahocorasick.STORE_INTS)
-            for key in FIXUP_KEYS:
-                fixer.add_word(key, STRETCHED)
-            fixer.make_automaton()
-            self._fixer = fixer
-        hits = list(fixer.iter(padded))
-        return self.apply_fixups(padded, hits) if hits else padded
+        return padded if exact else self.squeezed(padded)
 
     def quick_padded(self, text: str) -> tuple[str, bool]:
         """``(padded, exact)``. When ``exact`` is False, runs of 3+ letters
-        may remain: find them with ``FIXUP_KEYS`` (value ``STRETCHED``) and
-        pass the hits to ``apply_fixups``; no hits means it is normalised."""
+        may remain: ``squeezed`` removes them."""
         if not text.isascii():
             folded = _fold(text)
             if not folded.isascii():
@@ -236,17 +220,28 @@ class Normaliser:
             tokens = map(self._bytes.get, tokens, tokens)  # get(token, token)
         return b" ".join([b"", *tokens, b""]).decode(), False
 
-    def apply_fixups(self, padded: str, hits: Iterable[tuple[int, int]]) -> str:
+    def squeezed(self, padded: str) -> str:
+        """A ``quick_padded`` text that was not exact, with its stretched letters squeezed."""
+        ends = self.stretched_ends(padded)
+        return self.apply_fixups(padded, ends) if ends else padded
+
+    def stretched_ends(self, padded: str) -> list[int]:
+        """End offsets (of the last letter) of every tripled letter in an ASCII ``padded``
+        text, in increasing order; empty when it has no stretched letters."""
+        fixer = self._fixer
+        if fixer is None:
+            fixer = self._fixer = LiteralSet(FIXUP_KEYS, every=True)
+        return [end for end, _ in fixer.ends(padded.encode())]
+
+    def apply_fixups(self, padded: str, ends: Iterable[int]) -> str:
         """Squeeze, then look up in the dictionary, every token of ``padded``
-        (from ``quick_padded``) holding a ``STRETCHED`` hit among automaton
-        ``hits`` ``(end offset, value)`` (in increasing end order; other values
-        are ignored). Other tokens are left as they are."""
+        (from ``quick_padded``) that holds one of the offsets ``ends`` (in
+        increasing order, from ``stretched_ends``). Other tokens are left as
+        they are."""
         parts = []
         previous = 0  # everything before this offset of `padded` is in `parts`
         table = self.abbreviations
-        for end, value in hits:
-            if value != STRETCHED:
-                continue
+        for end in ends:
             start = padded.rfind(" ", 0, end) + 1
             if start < previous:  # another run in a token already done
                 continue

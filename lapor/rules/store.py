@@ -19,7 +19,7 @@ from sqlalchemy import select
 from lapor.extensions import db
 from lapor.models import Agency, RuleRow, RuleSet
 from lapor.rules.decide import Decision
-from lapor.rules.matcher import CompiledRuleSet, compile_rules
+from lapor.rules.matcher import CompiledRuleSet, build_databases, compile_rules
 from lapor.rules.model import rule_from_dict
 from lapor.rules.normalise import default_abbreviations
 
@@ -86,15 +86,16 @@ def _load(current: tuple[int, str] | None, previous: ActiveRules | None) -> Acti
         if entry is None:
             data = db.session.scalars(select(RuleRow.data).where(RuleRow.rule_set_id == set_id)
                                       .order_by(RuleRow.position)).all()
-            entry = ActiveSet(set_id, stamp, code, version, _compile(data, abbreviations))
+            entry = ActiveSet(set_id, stamp, code, version, _compile(data, abbreviations, build=False))
         sets[code] = entry
+    build_databases(entry.compiled for entry in sets.values())  # the new ones, on every core
     return ActiveRules(current, sets)
 
 
-def _compile(data: Iterable[Mapping[str, Any]],
-             abbreviations: Mapping[str, str] | None) -> CompiledRuleSet:
+def _compile(data: Iterable[Mapping[str, Any]], abbreviations: Mapping[str, str] | None,
+             build: bool = True) -> CompiledRuleSet:
     table = {**default_abbreviations(), **abbreviations} if abbreviations else None
-    return compile_rules([rule_from_dict(d) for d in data], abbreviations=table)
+    return compile_rules([rule_from_dict(d) for d in data], abbreviations=table, build=build)
 
 
 def compile_set(rule_set: RuleSet) -> CompiledRuleSet:

@@ -154,7 +154,7 @@ def test_equivalent_keywords_in_one_rule_count_once():
     assert match.n_keywords == 1
 
 
-def test_many_rules_share_one_automaton_and_match_independently():
+def test_many_rules_share_one_scan_and_match_independently():
     rules = [rule(id="pu", target="PU", any=["jalan*"]),
              rule(id="dlh", target="DLH", any=["sampah"]),
              rule(id="pdam", target="PDAM", all=["air", "mati"]),

@@ -145,6 +145,6 @@ def test_matcher_scan_normalises_like_the_normaliser(text):
     from lapor.rules import Rule, compile_rules
 
     ruleset = compile_rules([Rule(id=1, name="", owner="A", target="B", any=("jalan", "ab*"))])
-    texts, _, _ = ruleset._scan(text, text)
+    texts, _ = ruleset._scan(text, text)
     assert texts == (Normaliser().padded(text),) * 2
     assert texts[0] == " " + normalise(text) + " " or (texts[0] == "  " and normalise(text) == "")
