@@ -352,8 +352,8 @@ def main() -> None:
         ("decisions/s, a set per agency", lambda r: f"{r['per_owner_per_s']:,.0f}"),
         ("compile s, a set per agency (rules)", lambda r: f"{r['per_owner_compile_s']:.3f} "
                                                          f"({r['per_owner_python_s']:.3f})"),
-        ("decisions/s + to_dict(), a set per agency", lambda r: f"{r['per_owner_json_per_s']:,.0f}"),
-        ("RSS MB kept (scan databases), per agency", lambda r: f"{r['per_owner_rss_mb']:.0f} "
+        ("decisions/s + to_dict(), per agency", lambda r: f"{r['per_owner_json_per_s']:,.0f}"),
+        ("RSS MB kept (databases), per agency", lambda r: f"{r['per_owner_rss_mb']:.0f} "
                                                               f"({r['per_owner_db_mb']:.1f})"),
         ("decisions/s + to_dict()", lambda r: f"{r['decisions_json_per_s']:,.0f}"),
         ("decisions/s unscoped", lambda r: f"{r['unscoped_per_s']:,.0f}"),
