@@ -12,7 +12,7 @@ NORMALISER = Normaliser()
 NO_ABBREVIATIONS = Normaliser({})
 
 WORDS = ["jalan", "jalanan", "Jln", "jl", "rusak", "rusakkk", "air", "mati", "ga", "tidak",
-         "sekolah", "sekolàh", "rt", "05", "saat"]
+         "sekolah", "sekolàh", "rt", "05", "saat", "道路", "Привет", "привет"]  # non-Latin: UTF-8 scans
 SEPARATORS = [" ", " ", " ", ", ", ". ", "!! ", " - ", "\n"]
 REGEXES = [r"air mati", r"^jalan", r"k$", r"\d+"]
 REPORT_TYPES = ["complaint", "aspiration", "information_request"]
