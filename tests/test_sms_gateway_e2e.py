@@ -313,3 +313,27 @@ def test_an_sms_lapor_could_not_take_is_retried_by_kannel_and_makes_one_report(e
         assert db.session.scalars(select(Report.body)).one() == "lampu jalan mati di depan pasar"
         assert db.session.scalars(select(Report.tracking_id)).one() in reply
         db.session.remove()
+
+
+class Counting:
+    """Counts Kannel's requests for inbound SMS, passing them on to Lapor."""
+
+    def __init__(self, app):
+        self.app, self.calls = app, 0
+
+    def __call__(self, environ, start_response):
+        if environ["PATH_INFO"] == "/channels/sms/kannel":
+            self.calls += 1
+        return self.app(environ, start_response)
+
+
+def test_an_operator_promotion_is_taken_once_and_not_retried(e2e_app, gateway):
+    # Kannel retries every answer but a 2xx, a 4xx included (measured: 1 + http-request-retry
+    # requests for a 400, a second apart here): an SMS nobody can answer must be taken, not refused.
+    counter = []
+    kannel = gateway(wrap=lambda app: counter.append(Counting(app)) or counter[0])
+    kannel.phone("promo", "TELKOMSEL", "Paket internet 10GB hanya Rp10rb")
+    kannel.wait_for(lambda: counter[0].calls >= 1, "the promotion delivered")
+    time.sleep(5)  # five of the fixture's one-second retry delays
+    assert counter[0].calls == 1
+    assert kannel.count(Report) == 0 and kannel.count(OutgoingMessage) == 0

@@ -83,10 +83,14 @@ def inbound():
         return _text("forbidden", 403)
     fields = _fields()
     phone = normalise_phone(fields.get("from"))
-    if phone is None:
-        return _text("'from' must be an Indonesian mobile number", 400)
     gateway_id = fields.get("id", "")
     ref = "sms:" + (gateway_id if _GATEWAY_ID.fullmatch(gateway_id) else _digest(fields))
+    if phone is None:
+        # An operator's promotion (an alphanumeric sender), a short code or a foreign number:
+        # nobody Lapor can answer. Taken (200) and dropped, since Kannel retries any other
+        # status, a 4xx included, for as long as its http-request-retry allows.
+        log.info("SMS from a sender that is not an Indonesian mobile number dropped (%s)", ref)
+        return _text("ignored: 'from' must be an Indonesian mobile number")
     reply = answer(phone, fields["text"], ref, utcnow())
     return _text(reply.body if reply is not None else "")
 
