@@ -24,23 +24,16 @@ from lapor.extensions import db
 from lapor.intake import find_agency
 from lapor.models import Agency, Category, RuleRow, RuleSet, SlaPolicy, subtree_ids
 from lapor.rules import transfer
-from lapor.rules.model import RuleError, regex_gives_up, rule_from_dict, rule_to_dict
+from lapor.rules.model import KEYWORD_KINDS, RuleError, regex_gives_up, rule_from_dict, rule_to_dict
 from lapor.rules.normalise import Normaliser, default_abbreviations
-from lapor.rules.store import compile_set, find_set, owner_label, remember, slot
-from lapor.workflow import Actor, InvalidInput, NotAllowed, NotFound, StateConflict
+from lapor.rules.store import InvalidRules, compile_set, find_set, owner_label, remember, slot
+from lapor.workflow import Actor, NotAllowed, NotFound, StateConflict
 
 FORMATS = ("yaml", "csv")
 # What a stored rule may hold, whichever way it comes (API, desk form, file); the API's schema
 # says the same (lapor.api.rules_schemas).
 KEY_MAX, NAME_MAX, REGEX_MAX, PRIORITIES = 64, 200, 500, (-1000, 1000)
-
-
-class InvalidRules(InvalidInput):
-    """Rules that cannot be stored; ``errors`` are ``{"row", "line"?, "rule"?, "message"}``."""
-
-    def __init__(self, errors: list[dict[str, Any]]):
-        super().__init__("rules_invalid", count=len(errors))
-        self.errors = errors
+KEYWORD_MAX = 200  # characters of one keyword as written
 
 
 def find_rule(row_id: int) -> RuleRow:
@@ -160,6 +153,8 @@ class Checker:
         if not PRIORITIES[0] <= rule.priority <= PRIORITIES[1]:
             raise RuleError(where + f"priority must be between {PRIORITIES[0]} and {PRIORITIES[1]}, "
                                     f"got {rule.priority}")
+        if any(len(keyword) > KEYWORD_MAX for kind in KEYWORD_KINDS for keyword in getattr(rule, kind)):
+            raise RuleError(where + f"a keyword is limited to {KEYWORD_MAX} characters")
         if rule.regex is not None and len(rule.regex) > REGEX_MAX:
             raise RuleError(where + f"the regex is limited to {REGEX_MAX} characters")
         if rule.regex is not None and regex_gives_up(rule.regex):
@@ -319,10 +314,7 @@ def activate(agency: Agency | None, actor: Actor, now: datetime) -> RuleSet:
     draft = find_set(agency, "draft", lock=True)
     if draft is None:
         raise StateConflict("rules_no_draft", owner=owner_label(agency))
-    try:
-        compiled = compile_set(draft)  # a set that does not compile must never become active
-    except (RuleError, ValueError) as exc:
-        raise InvalidRules([{"row": None, "message": str(exc)}]) from None
+    compiled = compile_set(draft)  # a set that does not compile must never become active
     active = find_set(agency, "active", lock=True)
     if active is not None:
         active.status, active.slot, active.retired_at = "retired", None, now

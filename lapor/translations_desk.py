@@ -592,6 +592,14 @@ DESK_MESSAGES: dict[str, tuple[str, str]] = {
         "kata kunci {keyword} kosong setelah dinormalkan",
         "keyword {keyword} is empty after normalisation",
     ),
+    "keyword {keyword} is too long once its abbreviations are expanded": (
+        "kata kunci {keyword} terlalu panjang setelah singkatannya diuraikan",
+        "keyword {keyword} is too long once its abbreviations are expanded",
+    ),
+    "a keyword is limited to {limit} characters": (
+        "kata kunci paling panjang {limit} karakter",
+        "a keyword is limited to {limit} characters",
+    ),
     "rule must be a mapping, got {kind}": (
         "aturan harus berupa pemetaan (kunci: nilai), bukan {kind}",
         "rule must be a mapping, got {kind}",

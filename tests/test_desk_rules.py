@@ -248,6 +248,24 @@ def test_the_backtest_lists_reports_the_draft_would_route_differently(client, ap
     assert "<html" not in part and "3 laporan diperiksa, 2 akan" in part
 
 
+def test_a_draft_that_cannot_compile_is_explained_in_the_test_box_and_the_backtest(client, app, demo):
+    # 99 one-letter words, each expanded to 197 characters: a key longer than the scanner takes.
+    sign_in(client, demo, "tangkab")
+    post(client, "/staff/aturan/", {"name": "Panjang", "key": "panjang", "target": "DPUPRTANGKAB",
+                                    "any": " ".join(["q"] * 99), "active": "1"})
+    with app.app_context():
+        find_set(f.agency("TANGKAB"), "draft").abbreviations = {"q": ("jalan " * 33).strip()}
+        db.session.commit()
+    reason = "terlalu panjang setelah singkatannya diuraikan"
+    answer = client.post(SCREEN + "uji", data={"text": "q", "agency": "TANGKAB", "draft": "1"}, headers=HTMX)
+    assert answer.status_code == 200 and reason in text(answer)
+    page = client.post(SCREEN + "uji", data={"text": "q", "agency": "TANGKAB", "draft": "1"})
+    assert page.status_code == 422 and reason in text(page)
+    backtest = client.post(SCREEN + "uji-ulang", data={"limit": "50"}, headers=HTMX)
+    assert backtest.status_code == 200 and reason in text(backtest)
+    assert reason in refused(client, "draf/aktifkan", {})
+
+
 def _draft_rule(client, app, key: str) -> int:
     post(client, "/staff/aturan/draf/mulai", {})
     return rule_id(app, "TANGKAB", key)

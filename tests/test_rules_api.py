@@ -276,6 +276,24 @@ def test_admins_add_abbreviations_to_their_draft(client, token):
     assert bad.status_code == 422 and "harus satu kata" in bad.get_json()["errors"][0]["message"]
 
 
+def test_a_draft_its_abbreviations_make_too_long_is_refused_with_reasons_not_a_500(client, token):
+    # Each keyword and each expansion is within its limit, but 99 one-letter words expanding to
+    # 199 characters each make a key longer than the keyword scanner (Hyperscan) takes.
+    admin = token("tangkab")
+    long = {"key": "panjang", "target": "DPUPRTANGKAB", "keywords": {"any": [" ".join(["q"] * 99)]}}
+    assert client.post("/api/v1/rules", json=long, headers=admin).status_code == 201
+    assert client.put("/api/v1/rules/abbreviations", json={"abbreviations": {"q": ("jalan " * 33).strip()}},
+                      headers=admin).status_code == 200
+    for path, body in (("/api/v1/rules/activate", {}),
+                       ("/api/v1/rules/test", {"text": "q", "agency": "TANGKAB", "draft": True}),
+                       ("/api/v1/rules/backtest", {"limit": 10})):
+        response = client.post(path, json=body, headers=admin)
+        assert response.status_code == 422, (path, response.get_json())
+        [problem] = response.get_json()["errors"]
+        assert "terlalu panjang setelah singkatannya diuraikan" in problem["message"], path
+    assert rules_of(client, admin)["active"]["version"] == 1  # the active set is untouched
+
+
 def test_backtest_lists_reports_the_draft_would_route_differently(client, token, run_worker):
     titles = ("Sampah menumpuk di pasar", "Jalan rusak berlubang di Cikupa", "Sampah di sungai")
     for title in titles:
@@ -376,6 +394,8 @@ OK = {"id": "a", "target": "DPUPRTANGKAB"}
     ("yaml", _rules_yaml({**OK, "id": "a" * 200}), "ID paling panjang"),
     ("yaml", _rules_yaml({**OK, "priority": 10**30}), "prioritas harus antara -1000 dan 1000, bukan 1000000"),
     ("yaml", _rules_yaml({**OK, "regex": "a" * 501}), "aturan 'a': regex paling panjang 500 karakter"),
+    ("yaml", _rules_yaml({**OK, "keywords": {"any": ["kata " * 40 + "x"]}}),
+     "aturan 'a': kata kunci paling panjang 200 karakter"),
     ("yaml", _rules_yaml({**OK, "regex": r"^(\w|\w\w)+\d$"}), "terlalu lama dijalankan pada teks biasa"),
     ("yaml", _rules_yaml(OK, dict(OK)), "aturan 'a': ID ini sudah dipakai aturan lain di set yang sama"),
     ("yaml", _rules_yaml(1), "setiap aturan harus berupa pemetaan (kunci: nilai)"),

@@ -13,11 +13,11 @@ from lapor.api.schemas import StrictSchema
 from lapor.models import REPORT_TYPES
 from lapor.routing import BACKTEST_MAX
 from lapor.rules import CHANNELS, SCOPES
-from lapor.rulesets import FORMATS, KEY_MAX, NAME_MAX, PRIORITIES, REGEX_MAX
+from lapor.rulesets import FORMATS, KEY_MAX, KEYWORD_MAX, NAME_MAX, PRIORITIES, REGEX_MAX
 
 
 def _keywords() -> fields.List:
-    return fields.List(fields.String(validate=validate.Length(min=1, max=200)), load_default=list)
+    return fields.List(fields.String(validate=validate.Length(min=1, max=KEYWORD_MAX)), load_default=list)
 
 
 class KeywordsSchema(StrictSchema):

@@ -35,7 +35,7 @@ from .decide import decide
 from .match import KeywordHit, Match
 from .model import CHANNELS, REPORT_TYPES, Rule, RuleError, compile_regex, search_regex
 from .normalise import Normaliser, _normaliser_for
-from .scan import LiteralSet, build_all
+from .scan import LITERAL_MAX, LiteralSet, build_all
 
 __all__ = ["CompiledRuleSet", "KeywordHit", "Match", "build_databases", "compile_rules"]
 
@@ -107,6 +107,9 @@ class CompiledRuleSet:
                         key = " " + normalised + ("" if prefix else " ")
                         key_id = key_ids.get(key)
                         if key_id is None:
+                            if len(key.encode()) > LITERAL_MAX:  # its abbreviations made it so
+                                raise RuleError(f"rule {rule.id!r}: keyword {keyword!r} is too long once its "
+                                                f"abbreviations are expanded")
                             key_id = key_ids[key] = len(keys)
                             keys.append(key)
                             post[0].append([])

@@ -33,7 +33,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import hyperscan
 
-__all__ = ["LiteralSet", "build_all"]
+__all__ = ["LITERAL_MAX", "LiteralSet", "build_all"]
+
+# The longest key Hyperscan's literal compiler takes, in bytes ("Pattern length exceeds limit").
+LITERAL_MAX = 16_000
 
 
 def _collect_id(key_id: int, start: int, end: int, flags: int, out: list) -> None:
@@ -53,9 +56,9 @@ class LiteralSet:
         if not keys:
             raise ValueError("a literal set needs at least one key")
         for key in keys:
-            if not isinstance(key, bytes) or not key or b"\0" in key:
+            if not isinstance(key, bytes) or not key or b"\0" in key or len(key) > LITERAL_MAX:
                 # Hyperscan's literal API measures keys with strlen
-                raise ValueError(f"literal keys must be non-empty bytes free of NUL: {key!r}")
+                raise ValueError(f"literal keys must be 1 to {LITERAL_MAX} bytes free of NUL: {key[:40]!r}")
         self._keys = tuple(keys)
         self._every = every
         self._database = None

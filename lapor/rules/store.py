@@ -20,10 +20,19 @@ from lapor.extensions import db
 from lapor.models import Agency, RuleRow, RuleSet
 from lapor.rules.decide import Decision
 from lapor.rules.matcher import CompiledRuleSet, build_databases, compile_rules
-from lapor.rules.model import rule_from_dict
+from lapor.rules.model import RuleError, rule_from_dict
 from lapor.rules.normalise import default_abbreviations
+from lapor.workflow import InvalidInput
 
 NATIONAL = "NASIONAL"  # the owner written in the national set's rules (its agency_id is null)
+
+
+class InvalidRules(InvalidInput):
+    """Rules that cannot be stored or compiled; ``errors`` are ``{"row", "line"?, "rule"?, "message"}``."""
+
+    def __init__(self, errors: list[dict[str, Any]]):
+        super().__init__("rules_invalid", count=len(errors))
+        self.errors = errors
 
 
 @dataclass(frozen=True)
@@ -99,8 +108,12 @@ def _compile(data: Iterable[Mapping[str, Any]], abbreviations: Mapping[str, str]
 
 
 def compile_set(rule_set: RuleSet) -> CompiledRuleSet:
-    """Compile any set, a draft included, without the cache (for tests and back-tests)."""
-    return _compile([row.data for row in rule_set.rules], rule_set.abbreviations)
+    """Compile any set, a draft included, without the cache (for activation, tests and back-tests);
+    ``InvalidRules`` if it does not compile (a keyword its abbreviations make too long)."""
+    try:
+        return _compile([row.data for row in rule_set.rules], rule_set.abbreviations)
+    except (RuleError, ValueError) as exc:
+        raise InvalidRules([{"row": None, "message": str(exc)}]) from None
 
 
 def remember(rule_set: RuleSet, compiled: CompiledRuleSet) -> None:

@@ -122,8 +122,8 @@ def try_text(user):
     if not errors:
         try:
             plan = _try(args)
-        except WorkflowError as exc:
-            errors = {"agency" if exc.code == "agency_not_found" else "_": [refusal(exc)]}
+        except WorkflowError as exc:  # no such agency, no draft, or a draft that does not compile
+            errors = {"agency": [refusal(exc)]} if exc.code == "agency_not_found" else {"_": _explained(exc)}
     context = {"test": plan, "test_form": form, "test_errors": errors}
     if is_htmx():  # htmx swaps only successful answers: errors come with 200 too
         return render_template("staff/_rules_test.html", **context)
@@ -140,8 +140,8 @@ def backtest(user):
     limit = limit if limit in BACKTEST_SIZES else BACKTEST_DEFAULT
     try:
         result = routing.backtest(agency, limit, access.staff_scope(actor))
-    except WorkflowError as exc:  # no draft to try
-        result = {"refused": refusal(exc)}
+    except WorkflowError as exc:  # no draft to try, or one that does not compile
+        result = {"refused": " ".join(_explained(exc))}
     context = {"backtest": result, "limit": limit}
     if is_htmx():
         return render_template("staff/_rules_backtest.html", **context)
@@ -271,8 +271,12 @@ def _form_of(data: dict) -> MultiDict:
 def _refused(exc: WorkflowError) -> dict[str, list[str]]:
     """A refused change, rolled back: the rules' own problems, or the refusal itself."""
     db.session.rollback()
-    details = [problem["message"] for problem in _problems(exc)]
-    return {"_": details or [refusal(exc)]}
+    return {"_": _explained(exc)}
+
+
+def _explained(exc: WorkflowError) -> list[str]:
+    """A refusal in the reader's language: the rules' own problems, or the refusal itself."""
+    return [problem["message"] for problem in _problems(exc)] or [refusal(exc)]
 
 
 def _problems(exc: WorkflowError) -> list[dict]:
