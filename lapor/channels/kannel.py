@@ -85,12 +85,8 @@ def inbound():
     phone = normalise_phone(fields.get("from"))
     gateway_id = fields.get("id", "")
     ref = "sms:" + (gateway_id if _GATEWAY_ID.fullmatch(gateway_id) else _digest(fields))
-    if phone is None:
-        # An operator's promotion (an alphanumeric sender), a short code or a foreign number:
-        # nobody Lapor can answer. Taken (200) and dropped, since Kannel retries any other
-        # status, a 4xx included, for as long as its http-request-retry allows.
-        log.info("SMS from a sender that is not an Indonesian mobile number dropped (%s)", ref)
-        return _text("ignored: 'from' must be an Indonesian mobile number")
+    if phone is None:  # an operator's promotion (alphanumeric sender), a short code, a foreign number
+        return _dropped(f"SMS {ref}", "'from' must be an Indonesian mobile number")
     reply = answer(phone, fields["text"], ref, utcnow())
     return _text(reply.body if reply is not None else "")
 
@@ -235,24 +231,27 @@ def _text(body: str, status: int = 200) -> Response:
     return Response(body, status, mimetype="text/plain")
 
 
+def _dropped(what: str, why: str) -> Response:
+    """A request Lapor can never act on, taken (200) and logged: Kannel retries every other answer,
+    a 4xx as often as a 503, for as long as its http-request-retry allows (measured with Kannel:
+    1 + http-request-retry requests for a 400 or a 404)."""
+    log.warning("%s dropped: %s", what, why)
+    return _text(f"ignored: {why}")
+
+
 # Delivery reports: Kannel fetches the dlr-url given with each message.
 
 @bp.route("/channels/sms/kannel/dlr", methods=["GET", "POST"])
 def delivery_report():
     if not _authorised():
         return _text("forbidden", 403)
-    # A report that can never apply is taken (200) and dropped: Kannel retries any other answer, a
-    # 4xx included, as often as http-request-retry allows (measured: 6 requests for a 404 at 5).
     try:
         message_id, status = int(request.values["msg"]), int(request.values["status"])
     except (KeyError, ValueError):
-        log.warning("delivery report dropped: 'msg' and 'status' must be numbers")
-        return _text("ignored: 'msg' and 'status' must be numbers")
+        return _dropped("delivery report", "'msg' and 'status' must be numbers")
     found = apply_dlr(message_id, status, request.values.get("smsc_ref"),
                       request.values.get("answer"), utcnow())
-    if not found:
-        log.warning("delivery report for unknown message %d dropped", message_id)
-    return _text("ok") if found else _text("ignored: unknown message")
+    return _text("ok") if found else _dropped(f"delivery report for message {message_id}", "unknown message")
 
 
 def dlr_state(status: int) -> str | None:

@@ -71,6 +71,7 @@ class CompiledRuleSet:
         self.normaliser = normaliser
         key_ids: dict[str, int] = {}
         keys: list[str] = []
+        encoded_keys: list[bytes] = []  # keys[i].encode(), for the scan
         # Per field (title, body): postings [(rule index, bit)] by key id, and
         # by owner agency then key id (so a report scoped to one agency only
         # touches that agency's postings). Lists, never mutated after this.
@@ -107,11 +108,13 @@ class CompiledRuleSet:
                         key = " " + normalised + ("" if prefix else " ")
                         key_id = key_ids.get(key)
                         if key_id is None:
-                            if len(key.encode()) > LITERAL_MAX:  # its abbreviations made it so
+                            encoded = key.encode()
+                            if len(encoded) > LITERAL_MAX:  # its abbreviations made it so
                                 raise RuleError(f"rule {rule.id!r}: keyword {keyword!r} is too long once its "
                                                 f"abbreviations are expanded")
                             key_id = key_ids[key] = len(keys)
                             keys.append(key)
+                            encoded_keys.append(encoded)
                             post[0].append([])
                             post[1].append([])
                         bit_index = seen[slot] = len(bits)
@@ -133,7 +136,7 @@ class CompiledRuleSet:
         self._keys = keys
         self._post = post
         self._owner_post = owner_post
-        self._database = LiteralSet([key.encode() for key in keys]) if keys else None
+        self._database = LiteralSet(encoded_keys) if keys else None
 
     def __len__(self) -> int:
         return len(self.rules)
@@ -180,10 +183,8 @@ class CompiledRuleSet:
         return (title_text, body_text), (title_ids, body_ids)
 
     def _scan_field(self, text: str) -> tuple[str, list[int]]:
-        padded, exact = self.normaliser.quick_padded(text)
-        if not exact:
-            padded = self.normaliser.squeezed(padded)
-        return padded, self._database.found(padded.encode())
+        padded, data = self.normaliser.padded_with_bytes(text)
+        return padded, self._database.found(data)
 
     def _evaluate(self, texts: tuple, keys: tuple, report_type: str | None,
                   channel: str | None, owners: frozenset[str] | None) -> list[Match]:
@@ -310,8 +311,8 @@ def compile_rules(rules: Iterable[Rule], abbreviations: Mapping[str, str] | Norm
     finally:
         if enabled:
             gc.enable()
-    if build:
-        build_databases([compiled], threads=1)
+    if build and compiled.database is not None:
+        compiled.database.build()
     return compiled
 
 

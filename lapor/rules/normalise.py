@@ -24,9 +24,8 @@ abbreviations present and only then are tokens mapped. Stretched letters
 (step 3) are found afterwards by a Hyperscan scan for ``"aaa"`` … ``"zzz"``
 (``stretched_ends``), and only a text that has some is fixed (``apply_fixups``
 rewrites just those tokens). Text that is still non-ASCII after folding takes
-a token-by-token path. All paths give the
-same result as the character-by-character ``normalise_with_spans``
-(property-tested).
+a token-by-token path. All paths give the same result as the character-by-
+character ``normalise_with_spans`` (property-tested).
 """
 
 from __future__ import annotations
@@ -202,12 +201,22 @@ class Normaliser:
 
     def padded(self, text: str) -> str:
         """``" " + normalise(text) + " "``: the form the matcher scans."""
+        return self.padded_with_bytes(text)[0]
+
+    def padded_with_bytes(self, text: str) -> tuple[str, bytes]:
+        """``padded(text)`` and its UTF-8 bytes (what the scans read), each made once."""
         padded, exact = self.quick_padded(text)
-        return padded if exact else self.squeezed(padded)
+        data = padded.encode()
+        if not exact:
+            ends = self.stretched_ends(data)
+            if ends:
+                padded = self.apply_fixups(padded, ends)
+                data = padded.encode()
+        return padded, data
 
     def quick_padded(self, text: str) -> tuple[str, bool]:
         """``(padded, exact)``. When ``exact`` is False, runs of 3+ letters
-        may remain: ``squeezed`` removes them."""
+        may remain: ``stretched_ends`` finds them, ``apply_fixups`` removes them."""
         if not text.isascii():
             folded = _fold(text)
             if not folded.isascii():
@@ -220,18 +229,13 @@ class Normaliser:
             tokens = map(self._bytes.get, tokens, tokens)  # get(token, token)
         return b" ".join([b"", *tokens, b""]).decode(), False
 
-    def squeezed(self, padded: str) -> str:
-        """A ``quick_padded`` text that was not exact, with its stretched letters squeezed."""
-        ends = self.stretched_ends(padded)
-        return self.apply_fixups(padded, ends) if ends else padded
-
-    def stretched_ends(self, padded: str) -> list[int]:
-        """End offsets (of the last letter) of every tripled letter in an ASCII ``padded``
-        text, in increasing order; empty when it has no stretched letters."""
+    def stretched_ends(self, data: bytes) -> list[int]:
+        """End offsets (of the last letter) of every tripled letter in the bytes of an ASCII
+        ``quick_padded`` text, in increasing order; empty when it has no stretched letters."""
         fixer = self._fixer
         if fixer is None:
             fixer = self._fixer = LiteralSet(FIXUP_KEYS, every=True)
-        return [end for end, _ in fixer.ends(padded.encode())]
+        return [end for end, _ in fixer.ends(data)]
 
     def apply_fixups(self, padded: str, ends: Iterable[int]) -> str:
         """Squeeze, then look up in the dictionary, every token of ``padded``

@@ -20,7 +20,7 @@ from lapor.extensions import db
 from lapor.models import Agency, RuleRow, RuleSet
 from lapor.rules.decide import Decision
 from lapor.rules.matcher import CompiledRuleSet, build_databases, compile_rules
-from lapor.rules.model import RuleError, rule_from_dict
+from lapor.rules.model import rule_from_dict
 from lapor.rules.normalise import default_abbreviations
 from lapor.workflow import InvalidInput
 
@@ -97,7 +97,7 @@ def _load(current: tuple[int, str] | None, previous: ActiveRules | None) -> Acti
                                       .order_by(RuleRow.position)).all()
             entry = ActiveSet(set_id, stamp, code, version, _compile(data, abbreviations, build=False))
         sets[code] = entry
-    build_databases(entry.compiled for entry in sets.values())  # the new ones, on every core
+    build_databases(active.compiled for active in sets.values())  # the new ones, on every core
     return ActiveRules(current, sets)
 
 
@@ -112,7 +112,7 @@ def compile_set(rule_set: RuleSet) -> CompiledRuleSet:
     ``InvalidRules`` if it does not compile (a keyword its abbreviations make too long)."""
     try:
         return _compile([row.data for row in rule_set.rules], rule_set.abbreviations)
-    except (RuleError, ValueError) as exc:
+    except ValueError as exc:  # RuleError included
         raise InvalidRules([{"row": None, "message": str(exc)}]) from None
 
 
