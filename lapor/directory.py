@@ -1,0 +1,142 @@
+"""The agency directory: system admins add agencies and change them, and say who supervises whom.
+
+An agency's code never changes once it is made: rules, exports and users' habits name it. What
+moves a clock (time zone, office hours, place in the tree, whose calendar days it inherits)
+queues the recompute of the open deadlines below it, in the same transaction. Formats are
+checked by the API's schemas; this module checks what needs the database: that codes, SMS
+keywords and subdomains are free, that parents exist, that the tree stays a tree.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, time
+from typing import Any
+
+from sqlalchemy import func, select
+
+from lapor.extensions import db
+from lapor.models import TIMEZONES, Agency, subtree_ids
+from lapor.queue import add_work
+from lapor.workflow import Actor, InvalidInput, NotAllowed, StateConflict
+
+log = logging.getLogger(__name__)
+KINDS = ("national", "ministry", "province", "city", "unit")
+# Changes that move deadlines: the agency's own calendar, or the days it inherits.
+CLOCK_FIELDS = frozenset({"timezone", "office_open", "office_close", "parent"})
+
+
+def zone_name(value: str) -> str:
+    """The IANA zone of WIB/WITA/WIT or of the zone's own name."""
+    return TIMEZONES.get(value.upper(), value)
+
+
+def _sysadmin(actor: Actor) -> None:
+    if actor.who != "sysadmin":
+        raise NotAllowed("role_not_allowed", action="agency", role=actor.who)
+
+
+def _parent(code: str | None) -> Agency | None:
+    if code is None:
+        return None
+    parent = db.session.scalars(select(Agency).where(Agency.code == code.upper())).first()
+    if parent is None:
+        raise InvalidInput("agency_not_found", agency=code)
+    return parent
+
+
+def _free(column, value: str | None, agency: Agency | None, conflict: str) -> None:
+    """Refuse a keyword or subdomain another agency has (in any letter case)."""
+    if value is None:
+        return
+    query = select(Agency).where(func.lower(column) == value.lower())
+    if agency is not None:
+        query = query.where(Agency.id != agency.id)
+    holder = db.session.scalars(query).first()
+    if holder is not None:
+        raise StateConflict(conflict, value=value, agency=holder.code)
+
+
+def _hours(opening: time, closing: time) -> None:
+    if opening >= closing:
+        raise InvalidInput("office_hours_order", open=opening.strftime("%H:%M"),
+                           close=closing.strftime("%H:%M"))
+
+
+def create_agency(actor: Actor, fields: dict[str, Any]) -> Agency:
+    """Add an agency under its parent (none: a new root) and commit. Its SMS keyword defaults to
+    its code and its subdomain to the code in lower case; give None for none."""
+    _sysadmin(actor)
+    code = fields["code"].upper()
+    if db.session.scalars(select(Agency.id).where(Agency.code == code)).first() is not None:
+        raise StateConflict("agency_exists", agency=code)
+    keyword = fields.get("sms_keyword", code)
+    subdomain = fields.get("subdomain", code.lower())
+    _free(Agency.sms_keyword, keyword, None, "sms_keyword_taken")
+    _free(Agency.subdomain, subdomain, None, "subdomain_taken")
+    opening, closing = fields.get("office_open", time(8)), fields.get("office_close", time(16))
+    _hours(opening, closing)
+    agency = Agency(
+        code=code, name=fields["name"], kind=fields.get("kind", "unit"),
+        parent=_parent(fields.get("parent")), timezone=zone_name(fields.get("timezone", "WIB")),
+        office_open=opening, office_close=closing,
+        sms_keyword=keyword.upper() if keyword else None,
+        subdomain=subdomain.lower() if subdomain else None,
+    )
+    db.session.add(agency)
+    db.session.commit()
+    log.info("agency %s added by user %s", code, actor.user_id)
+    return agency
+
+
+def update_agency(actor: Actor, agency: Agency, changes: dict[str, Any], now: datetime) -> Agency:
+    """Change an agency's name, kind, parent, time zone, office hours, SMS keyword or subdomain,
+    and commit; a change that moves deadlines queues their recompute in the same commit."""
+    _sysadmin(actor)
+    changed = set()
+    if "parent" in changes:
+        parent = _parent(changes["parent"])
+        if parent is not None and parent.id in subtree_ids(agency.id):
+            raise InvalidInput("agency_cycle", agency=agency.code, parent=parent.code)
+        if parent is not agency.parent:
+            agency.parent = parent
+            changed.add("parent")
+    if "sms_keyword" in changes:
+        keyword = changes["sms_keyword"]
+        _free(Agency.sms_keyword, keyword, agency, "sms_keyword_taken")
+        agency.sms_keyword = keyword.upper() if keyword else None
+    if "subdomain" in changes:
+        subdomain = changes["subdomain"]
+        _free(Agency.subdomain, subdomain, agency, "subdomain_taken")
+        agency.subdomain = subdomain.lower() if subdomain else None
+    opening = changes.get("office_open", agency.office_open)
+    closing = changes.get("office_close", agency.office_close)
+    _hours(opening, closing)
+    values = {"name": changes.get("name", agency.name), "kind": changes.get("kind", agency.kind),
+              "timezone": zone_name(changes.get("timezone", agency.timezone)),
+              "office_open": opening, "office_close": closing}
+    for name, value in values.items():
+        if getattr(agency, name) != value:
+            setattr(agency, name, value)
+            changed.add(name)
+    if changed & CLOCK_FIELDS:
+        add_work("recompute_deadlines", {"reason": f"agency {agency.code} changed: "
+                                                   f"{', '.join(sorted(changed & CLOCK_FIELDS))}",
+                                         "agency_id": agency.id, "policy": None}, now)
+    db.session.commit()
+    log.info("agency %s changed by user %s: %s", agency.code, actor.user_id, sorted(changed))
+    return agency
+
+
+def set_supervised(actor: Actor, coordinator: Agency, codes: list[str]) -> Agency:
+    """Make `coordinator` supervise exactly the agencies of `codes` (and their units), and commit."""
+    _sysadmin(actor)
+    wanted = {code.upper() for code in codes}
+    found = db.session.scalars(select(Agency).where(Agency.code.in_(wanted))).all() if wanted else []
+    missing = wanted - {agency.code for agency in found}
+    if missing:
+        raise InvalidInput("agency_not_found", agency=", ".join(sorted(missing)))
+    coordinator.supervised = sorted((a for a in found if a.id != coordinator.id), key=lambda a: a.code)
+    db.session.commit()
+    log.info("agency %s now supervises %s (user %s)", coordinator.code, sorted(wanted), actor.user_id)
+    return coordinator
