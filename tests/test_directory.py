@@ -205,3 +205,14 @@ def test_an_agency_moved_in_the_tree_takes_its_new_parents_closures(client, toke
         assert before == datetime(2026, 3, 4, 3, 0, tzinfo=UTC)
         assert after == datetime(2026, 3, 5, 3, 0, tzinfo=UTC)  # Tuesday closed: one day later
         assert f.agency("DPUPRTANGKAB").office_open == time(8)
+
+
+def test_hostile_codes_get_a_clear_refusal(client, token):
+    admin = token("admin")
+    answers = [
+        client.put("/api/v1/agencies/BANTEN/supervised", json={"agencies": ["TANG\x00KAB"]}, headers=admin),
+        client.patch("/api/v1/agencies/TANG%00KAB", json={"name": "Pemkab"}, headers=admin),
+        client.get("/api/v1/agencies/" + "X" * 5000),
+        _add(client, admin, parent="TANG\x00KAB"),
+    ]
+    assert [a.status_code for a in answers] == [422, 404, 404, 422]

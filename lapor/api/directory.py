@@ -80,7 +80,7 @@ class AgencyIn(AgencyFields):
 
 
 class SupervisedIn(StrictSchema):
-    agencies = fields.List(fields.String(validate=validate.Length(max=32)), required=True,
+    agencies = fields.List(Text(validate=validate.Length(max=32)), required=True,
                            validate=validate.Length(max=1000))
 
 
