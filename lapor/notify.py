@@ -3,7 +3,8 @@
 Reporters hear (by SMS and/or email, whichever they gave, in their language)
 when their report is dispositioned, followed up, asked for information,
 resolved, closed or archived. Agency admins and the coordinators watching the
-agency get email for escalations, in the agency's working hours only. Every
+agency get email for escalations (the dispatchers, for a report still in triage), in
+the agency's working hours only. Every
 message is made once per event, channel and recipient.
 """
 
@@ -16,7 +17,7 @@ from sqlalchemy import select
 
 from lapor.extensions import db
 from lapor.i18n import gettext
-from lapor.models import OutgoingMessage, Report, ReportEvent, User, lineage, supervision
+from lapor.models import Agency, OutgoingMessage, Report, ReportEvent, User, lineage, supervision
 from lapor.phones import normalise_phone
 from lapor.queue import NotYet, add_work
 from lapor.sla.adapter import calendar_for
@@ -100,7 +101,8 @@ def _sms_text(headline: str, message: str | None, lang: str) -> str:
 
 
 def staff_drafts(event: ReportEvent, report: Report) -> list[Draft]:
-    """Escalation email to the agency's admins and its coordinators; never the reporter's identity."""
+    """Escalation email to the agency's admins and its coordinators (to the dispatchers while the
+    report waits in triage); never the reporter's identity."""
     data = event.data or {}
     params = {
         "id": report.tracking_id,
@@ -120,7 +122,7 @@ def staff_drafts(event: ReportEvent, report: Report) -> list[Draft]:
 
 def _staff_emails(report: Report) -> list[str]:
     if report.agency_id is None:
-        return []
+        return _dispatcher_emails(report)
     above = set(db.session.scalars(lineage(report.agency_id))) - {report.agency_id}
     coordinators = set(db.session.scalars(
         select(supervision.c.coordinator_id).where(
@@ -130,5 +132,17 @@ def _staff_emails(report: Report) -> list[str]:
         User.active.is_(True), User.email.is_not(None),
         ((User.role == "agency_admin") & (User.agency_id == report.agency_id))
         | ((User.role == "coordinator") & User.agency_id.in_(coordinators)),
+    ).order_by(User.id))
+    return [user.email for user in users]
+
+
+def _dispatcher_emails(report: Report) -> list[str]:
+    """A report in triage is the dispatchers': national ones (no agency, or the root's) and those
+    of the agency it was sent to or an agency above it (`access.staff_scope`)."""
+    reach = User.agency_id.is_(None) | User.agency_id.in_(select(Agency.id).where(Agency.parent_id.is_(None)))
+    if report.requested_agency_id is not None:
+        reach = reach | User.agency_id.in_(lineage(report.requested_agency_id))
+    users = db.session.scalars(select(User).where(
+        User.active.is_(True), User.email.is_not(None), User.role == "dispatcher", reach,
     ).order_by(User.id))
     return [user.email for user in users]

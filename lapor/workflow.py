@@ -247,6 +247,9 @@ def return_report(report, actor, now, reason: str):
     _move(report, actor, "received", now, kind="returned", reason=reason, public=False)
     report.agency = None
     report.agency_id = None
+    # What this agency did is not the next one's follow-up: its clock runs again from receipt.
+    report.followed_up_at = None
+    report.followup_working_seconds = None
     refresh_deadlines(report)
 
 
@@ -279,8 +282,10 @@ def reporter_reply(report, actor, now, message: str):
     authorise(report, actor, "reporter_reply")
     _require(message, "message")
     if report.state == "waiting_reporter":
-        waited = paused_working_seconds(calendar_for(report.agency), report.paused_at, now)
-        report.paused_seconds = (report.paused_seconds or 0) + waited
+        if report.followed_up_at is None:
+            # Only the running follow-up clock pauses; once followed up, a wait moves nothing.
+            waited = paused_working_seconds(calendar_for(report.agency), report.paused_at, now)
+            report.paused_seconds = (report.paused_seconds or 0) + waited
         report.paused_at = None
         _move(report, actor, "in_progress", now, kind="reporter_replied", message=message)
     else:
@@ -378,6 +383,10 @@ def escalate(report, actor, now, clock: str, level: str, note: str | None = None
 def recompute_deadlines(report, actor, now, reason: str) -> bool:
     """Recompute after a change of calendar or policy; record the change if there is one."""
     before = (report.disposition_due_at, report.followup_due_at)
+    if report.paused_seconds:
+        # The waits are measured again in today's calendar: a closure added afterwards for a day
+        # the report was waiting on must not count twice.
+        report.paused_seconds = waited_seconds(report)
     refresh_deadlines(report)
     after = (report.disposition_due_at, report.followup_due_at)
     if before == after:
@@ -388,6 +397,22 @@ def recompute_deadlines(report, actor, now, reason: str) -> bool:
     })
     report.updated_at = now
     return True
+
+
+def waited_seconds(report: Report) -> int:
+    """The working time the report's follow-up clock has spent waiting for the reporter, from
+    its timeline: each wait from the question to the answer that ended it, if it began before
+    the first follow-up (afterwards that clock has stopped)."""
+    calendar = calendar_for(report.agency)
+    total, asked = 0, None
+    for event in sorted(report.events, key=lambda e: (e.at, e.id or 0)):
+        if event.kind == "info_requested":
+            asked = event.at
+        elif asked is not None and event.kind == "reporter_replied" and event.from_state == "waiting_reporter":
+            if report.followed_up_at is None or asked < report.followed_up_at:
+                total += paused_working_seconds(calendar, asked, event.at)
+            asked = None
+    return total
 
 
 def _iso(moment: datetime | None) -> str | None:

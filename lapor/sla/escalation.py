@@ -3,7 +3,8 @@
 Steps (DESIGN §4), each at most once per report, clock and level:
 - warning at the start of the last working day before a deadline;
 - intervention when the deadline passes unmet;
-- reprimand 1 HK after the intervention if the clock is still unmet;
+- reprimand 1 HK after the intervention if the clock is still unmet (time paused since then
+  not counted);
 - referral to oversight when a report is not closed 60 HK after receipt;
 - closing a `resolved` report the reporter has not answered in 10 HK.
 """
@@ -91,7 +92,9 @@ def _ladder(clock, due, done, calendar) -> list[Step]:
     if (clock, "intervention") not in done:
         steps.append(Step(due, clock, "intervention"))
     elif (clock, "reprimand") not in done:
-        intervened = done[(clock, "intervention")]
+        # 1 HK of the clock running after the intervention: a wait for the reporter since then
+        # has moved the deadline by the time waited, and moves the reprimand as far.
+        intervened = max(done[(clock, "intervention")], due)
         steps.append(Step(calendar.add_working_days(intervened, REPRIMAND_AFTER_DAYS),
                           clock, "reprimand"))
     return steps

@@ -17,7 +17,7 @@ from lapor import workflow
 from lapor.extensions import db
 from lapor.models import Report
 from lapor.sla.adapter import calendar_for, refresh_deadlines, snapshot, steps_done
-from lapor.sla.escalation import due_steps
+from lapor.sla.escalation import FINISHED, due_steps
 from lapor.workflow import SYSTEM
 
 log = logging.getLogger(__name__)
@@ -42,6 +42,8 @@ def take_due_steps(report: Report, now: datetime) -> list[str]:
     calendar = calendar_for(report.agency)
     taken = []
     for step in due_steps(snapshot(report), steps_done(report), calendar, now):
+        if report.state in FINISHED:
+            break  # closed by an earlier step of this sweep (auto-close before a late referral)
         if step.level == "auto_close":
             workflow.auto_close(report, SYSTEM, now)
         elif workflow.escalate(report, SYSTEM, now, step.clock, step.level) is None:

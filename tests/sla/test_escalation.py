@@ -96,3 +96,16 @@ def test_due_steps_are_those_at_or_before_now_in_ladder_order():
 
 def test_next_due_is_the_earliest_pending_step():
     assert next_due(snap(), {}, CAL) == at(3, 8)
+
+
+def test_a_wait_after_the_intervention_moves_the_reprimand_as_far_as_the_deadline():
+    # Intervened at the deadline (Wednesday 10:00); the reporter was then awaited for 16 working
+    # hours, so the deadline moved to Friday 10:00: the reprimand comes 1 HK after that.
+    done = {("followup", "warning"): at(4, 8), ("followup", "intervention"): at(4, 10)}
+    moved = Snapshot(state="in_progress", received_at=RECEIVED, disposition_due_at=DISPOSITION_DUE,
+                     followup_due_at=at(6, 10))
+    assert [s for s in pending_steps(moved, done, CAL) if s.level == "reprimand"] == [
+        Step(at(9, 10), "followup", "reprimand")]
+    # Without the wait, 1 HK after the intervention.
+    assert [s for s in pending_steps(snap("in_progress"), done, CAL) if s.level == "reprimand"] == [
+        Step(at(5, 10), "followup", "reprimand")]
