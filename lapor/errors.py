@@ -64,6 +64,26 @@ def error_response(status: int, code: str, message: str, errors=None, headers=No
     return response
 
 
+def http_error(exc: HTTPException):
+    """The app's answer to an HTTP error (a channel may answer its own paths' in its format)."""
+    status = exc.code or 500
+    if status == 422:
+        # flask-smorest puts marshmallow's messages under data["messages"].
+        messages = getattr(exc, "data", {}).get("messages", {})
+        fields = {}
+        for location in messages.values():
+            fields.update(location if isinstance(location, dict) else {"_": location})
+        return error_response(
+            422, "invalid_input", gettext("error.invalid_input"), translate_errors(fields)
+        )
+    code = HTTP_CODES.get(status, "error")
+    key = f"error.{code}"
+    message = gettext(key) if code in HTTP_CODES.values() else exc.description
+    # Past the per-address limit (carrier-grade NAT puts many citizens behind one address):
+    # the form comes back, to send again once the limit has passed.
+    return error_response(status, code, message, resend=resend_form() if status == 429 else None)
+
+
 def register(app) -> None:
     @app.errorhandler(WorkflowError)
     def workflow_error(exc: WorkflowError):
@@ -74,24 +94,7 @@ def register(app) -> None:
     def csrf_error(exc):
         return error_response(400, "csrf", gettext("error.csrf"))
 
-    @app.errorhandler(HTTPException)
-    def http_error(exc: HTTPException):
-        status = exc.code or 500
-        if status == 422:
-            # flask-smorest puts marshmallow's messages under data["messages"].
-            messages = getattr(exc, "data", {}).get("messages", {})
-            fields = {}
-            for location in messages.values():
-                fields.update(location if isinstance(location, dict) else {"_": location})
-            return error_response(
-                422, "invalid_input", gettext("error.invalid_input"), translate_errors(fields)
-            )
-        code = HTTP_CODES.get(status, "error")
-        key = f"error.{code}"
-        message = gettext(key) if code in HTTP_CODES.values() else exc.description
-        # Past the per-address limit (carrier-grade NAT puts many citizens behind one address):
-        # the form comes back, to send again once the limit has passed.
-        return error_response(status, code, message, resend=resend_form() if status == 429 else None)
+    app.register_error_handler(HTTPException, http_error)
 
     @app.errorhandler(DataError)
     def refused_by_the_database(exc):

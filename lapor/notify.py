@@ -15,6 +15,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from lapor.channels import sms
 from lapor.extensions import db
 from lapor.i18n import gettext
 from lapor.models import Agency, OutgoingMessage, Report, ReportEvent, User, lineage, supervision
@@ -25,7 +26,6 @@ from lapor.sla.adapter import calendar_for
 REPORTER_EVENTS = frozenset({"disposed", "followed_up", "info_requested", "resolved", "auto_closed",
                              "archived"})
 STAFF_EVENTS = frozenset({"escalated"})
-SMS_LIMIT = 160
 
 
 @dataclass(frozen=True)
@@ -85,7 +85,12 @@ def reporter_drafts(event: ReportEvent, report: Report) -> list[Draft]:
     drafts = []
     phone = normalise_phone(report.reporter_phone)
     if phone:
-        drafts.append(Draft("sms", phone, None, _sms_text(headline, event.message, lang)))
+        if event.kind == "resolved":  # answered by SMS too: how goes after the agency's words
+            text = sms.fit_one_sms(gettext("notify.resolved_sms", lang, **params) + ": ", event.message,
+                                   " " + gettext("notify.resolved_sms_answer", lang, **params))
+        else:
+            text = _sms_text(headline, event.message)
+        drafts.append(Draft("sms", phone, None, text))
     if report.reporter_email:
         body = "\n\n".join(filter(None, [
             headline, event.message, gettext("notify.footer", lang, id=report.tracking_id),
@@ -95,9 +100,9 @@ def reporter_drafts(event: ReportEvent, report: Report) -> list[Draft]:
     return drafts
 
 
-def _sms_text(headline: str, message: str | None, lang: str) -> str:
-    text = headline if not message else f"{headline}: {message}"
-    return text if len(text) <= SMS_LIMIT else text[: SMS_LIMIT - 1] + "…"
+def _sms_text(headline: str, message: str | None) -> str:
+    """The headline and the agency's words, as one SMS in the GSM alphabet where they allow it."""
+    return sms.fit_one_sms(headline + ": ", message) if message else sms.fit_one_sms(headline)
 
 
 def staff_drafts(event: ReportEvent, report: Report) -> list[Draft]:

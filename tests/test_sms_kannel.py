@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from lapor.channels import sms
 from lapor.channels.kannel import KannelConfig
 from lapor.channels.sms import HELP_TEXT, reply_not_found
 from lapor.clock import utcnow
@@ -361,7 +362,7 @@ def test_balas_to_a_report_in_triage_is_refused_politely(gateway, query, work):
                       "balasan lewat SMS belum dapat diterima.")
 
 
-def test_reply_with_emoji_goes_out_as_ucs2(gateway, query, work, fake_sendsms):
+def test_a_status_reply_with_emoji_still_goes_as_one_sms(gateway, query, work, fake_sendsms):
     from lapor import workflow
     from tests.factories import staff
 
@@ -377,8 +378,27 @@ def test_reply_with_emoji_goes_out_as_ucs2(gateway, query, work, fake_sendsms):
     send(gateway, f"CEK {report.tracking_id}")
     work()
     [sent] = [r for r in fake_sendsms.requests if "Tanggapan:" in r["text"]]
+    # As UCS-2 the reply would be two SMS (over 70 characters): it goes in the GSM alphabet,
+    # one SMS, without the emoji.
+    assert "coding" not in sent and sent["text"].endswith("Tanggapan: Sudah diperbaiki")
+    assert sms.fits_one_sms(sent["text"])
+
+
+def test_a_short_reply_outside_the_gsm_alphabet_goes_out_as_ucs2(gateway, query, work, fake_sendsms):
+    from lapor.queue import add_work
+
+    def queue(session):
+        message = OutgoingMessage(channel="sms", recipient="+6281234567890", body="Terima kasih 🙏",
+                                  in_reply_to="test:ucs2", state="pending", attempts=0, created_at=utcnow())
+        session.add(message)
+        session.flush()
+        add_work("send_sms", {"message_id": message.id}, utcnow())
+        session.commit()
+
+    query(queue)
+    work()
+    [sent] = [r for r in fake_sendsms.requests if r["text"] == "Terima kasih 🙏"]
     assert sent["coding"] == "2" and sent["charset"] == "UTF-8"
-    assert sent["text"].endswith("Tanggapan: Sudah diperbaiki 🙏")
 
 
 def test_delivery_reports_move_the_message_forward_only(gateway, query, work):

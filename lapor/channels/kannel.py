@@ -142,6 +142,12 @@ def _carry_out(command: sms.Command, phone, ref, agencies, now) -> tuple[Report 
         agency = report.agency.name if report.agency else None
         latest = _latest_answer(report)
         return report, sms.reply_status(report.tracking_id, report.state, agency, latest)
+    if report.state == "resolved":  # the reporter's answer to the final follow-up
+        satisfied, comment = sms.answer_to_final(command.text)
+        if satisfied is None:
+            return report, sms.reply_how_to_answer(report.tracking_id)
+        workflow.confirm(report, CITIZEN, now, satisfied, comment)
+        return report, sms.reply_answered(report.tracking_id, satisfied)
     try:
         workflow.reporter_reply(report, CITIZEN, now, command.text)
     except StateConflict:

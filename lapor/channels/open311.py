@@ -18,7 +18,8 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 from sqlalchemy.exc import DataError
 from sqlalchemy.orm import selectinload
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.exceptions import NotFound as NoSuchPath
 
 from lapor import access
 from lapor.channels import Channel, register
@@ -41,6 +42,7 @@ from lapor.channels.open311_views import (
 )
 from lapor.clock import utcnow
 from lapor.errors import HTTP_CODES
+from lapor.errors import http_error as app_http_error
 from lapor.extensions import db
 from lapor.i18n import gettext
 from lapor.intake import receive
@@ -192,9 +194,21 @@ def errors(status: int, descriptions):
     return respond(fmt, "errors", listed, status)
 
 
+def routing_error(exc: HTTPException):
+    """An unknown path or method is answered before any blueprint is chosen: under /open311/ in
+    GeoReport's error format too, elsewhere as the rest of the app answers."""
+    if request.path == bp.url_prefix or request.path.startswith(bp.url_prefix + "/"):
+        return http_error(exc)
+    return app_http_error(exc)
+
+
 class Open311Channel(Channel):
     name = CHANNEL
     blueprint = bp
+
+    def init_app(self, app) -> None:
+        for routing in (NoSuchPath, MethodNotAllowed):
+            app.register_error_handler(routing, routing_error)
 
 
 register(Open311Channel())

@@ -83,7 +83,8 @@ def filtered(query, args, now: datetime):
         category = find_service(args["service_code"])
         same = (Report.category_id == category.id) if category else Report.category_id.is_(None)
         query = query.where(same)
-    statuses = {part.strip().lower() for part in args.get("status", "").split(",") if part.strip()}
+    declared = args.getlist("status") if hasattr(args, "getlist") else [args.get("status", "")]
+    statuses = {part.strip().lower() for value in declared for part in value.split(",") if part.strip()}
     if statuses - {"open", "closed"}:
         raise Open311Error(400, gettext("open311.error.status"))
     if statuses == {"open"}:

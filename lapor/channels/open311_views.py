@@ -22,7 +22,7 @@ from lapor.sla.adapter import NATIONAL_TIMEZONE, policy_for
 OTHER = "lainnya"  # the service of reports without a category
 TYPE_ATTRIBUTE = "type"
 DESCRIPTION_LIMIT = 4000  # GeoReport's longest description
-AWAITING_FOLLOW_UP = ("received", "disposed", "in_progress", "waiting_reporter")
+AWAITING_FOLLOW_UP = ("received", "disposed", "in_progress")
 MEDIA_LINE = "Media: "
 # One XML element per list item, named as the spec's examples name them.
 ITEM_TAGS = {"services": "service", "service_requests": "request", "errors": "error",
@@ -77,7 +77,9 @@ def request_view(report: Report) -> dict:
     notes = gettext("open311.status_notes", label=label, state=report.state)
     if report.archive_reason:
         notes += ": " + gettext(f"archive.{report.archive_reason}")
-    awaiting = report.state in AWAITING_FOLLOW_UP
+    # The follow-up deadline while its clock runs: none once met, nor while paused for the reporter
+    # (the deadline then moves by the time waited, known only once they answer).
+    awaiting = report.state in AWAITING_FOLLOW_UP and report.followed_up_at is None
     return {
         "service_request_id": report.tracking_id,
         "status": "open" if report.state in OPEN_STATES else "closed",
