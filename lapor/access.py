@@ -43,6 +43,19 @@ def watchable_agency_ids(actor: Actor) -> set[int] | None:
     return set(subtree_ids(agency.id))
 
 
+def locked(query: Select) -> Select:
+    """`query` for a row about to change: ``FOR UPDATE`` on PostgreSQL. SQLite has no row locks
+    (and its driver begins a transaction only at the first write, after the read), so two
+    requests could both act on the state they read; there the transaction takes the database's
+    write lock first (``BEGIN IMMEDIATE``), and any other such request waits until it ends."""
+    if db.session.get_bind().dialect.name != "sqlite":
+        return query.with_for_update()
+    connection = db.session.connection()
+    if not connection.connection.dbapi_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    return query
+
+
 def staff_reports(actor: Actor) -> Select:
     return select(Report).where(staff_scope(actor))
 
@@ -50,7 +63,7 @@ def staff_reports(actor: Actor) -> Select:
 def staff_report(actor: Actor, tracking_id: str, for_update: bool = False) -> Report:
     """One report the actor may see, or NotFound (never a hint that it exists elsewhere)."""
     query = staff_reports(actor).where(Report.tracking_id == tracking_id.upper())
-    report = db.session.scalars(query.with_for_update() if for_update else query).first()
+    report = db.session.scalars(locked(query) if for_update else query).first()
     if report is None:
         raise NotFound("report_not_found")
     return report
@@ -59,7 +72,7 @@ def staff_report(actor: Actor, tracking_id: str, for_update: bool = False) -> Re
 def reporter_report(tracking_id: str, token: str | None, for_update: bool = False) -> Report:
     """The report whose private access token the caller holds."""
     query = select(Report).where(Report.tracking_id == tracking_id.upper())
-    report = db.session.scalars(query.with_for_update() if for_update else query).first()
+    report = db.session.scalars(locked(query) if for_update else query).first()
     if report is None or not token or not hmac.compare_digest(
         hash_token(token), report.access_token_hash
     ):

@@ -97,6 +97,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                      "The '{flag}' flag cannot be cleared once set."),
     "error.escalation_level": ("Tingkat eskalasi harus salah satu dari: {choices}.",
                                "The escalation level must be one of: {choices}."),
+    "error.escalation_busy": ("Eskalasi lain baru saja dicatat untuk laporan ini; muat ulang dan coba lagi.",
+                              "Another escalation was just recorded for this report; reload and try again."),
     "error.calendar_day_exists": ("Tanggal {date} sudah diatur untuk kalender ini.",
                                   "{date} is already set in this calendar."),
     "error.agency_exists": ("Instansi dengan kode {agency} sudah ada.",

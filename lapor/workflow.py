@@ -371,6 +371,8 @@ def escalate(report, actor, now, clock: str, level: str, note: str | None = None
     ))
     if escalation is None:  # another sweeper's step, which a loaded collection may lack
         db.session.expire(report, ["escalations"])
+        if manual:  # another coordinator's, numbered the same in a race the row lock prevents
+            raise StateConflict("escalation_busy")
         return None
     if "escalations" not in sa_inspect(report).unloaded:  # e.g. loaded by the sweeper's claim
         set_committed_value(report, "escalations", [*report.escalations, escalation])

@@ -30,7 +30,7 @@ from flask import Blueprint, Response, current_app, request
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from lapor import intake, ratelimit, workflow
+from lapor import access, intake, ratelimit, workflow
 from lapor.channels import Channel, register, sms
 from lapor.clock import utcnow
 from lapor.extensions import db
@@ -135,7 +135,7 @@ def _carry_out(command: sms.Command, phone, ref, agencies, now) -> tuple[Report 
                 return None, None
             return None, sms.reply_too_many()
         return report, sms.reply_received(report.tracking_id, command.keyword)
-    report = _own_report(command.tracking_id, phone)
+    report = _own_report(command.tracking_id, phone, for_update=command.kind == "reply")
     if report is None:
         return None, sms.reply_not_found(command.tracking_id)
     if command.kind == "check":
@@ -171,9 +171,10 @@ def _receive(command: sms.Command, phone, ref, agency, now) -> Report:
     return report
 
 
-def _own_report(tracking_id: str, phone: str) -> Report | None:
+def _own_report(tracking_id: str, phone: str, for_update: bool = False) -> Report | None:
     """The report, if this number made it; otherwise None, exactly as for an unknown ID."""
-    report = db.session.scalars(select(Report).where(Report.tracking_id == tracking_id)).first()
+    query = select(Report).where(Report.tracking_id == tracking_id)
+    report = db.session.scalars(access.locked(query) if for_update else query).first()
     if report is None or normalise_phone(report.reporter_phone) != phone:
         return None
     return report
