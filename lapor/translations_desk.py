@@ -120,6 +120,7 @@ DESK_MESSAGES: dict[str, tuple[str, str]] = {
     "desk.action.flags": ("Pasang penanda", "Set flags"),
     "desk.action.escalate": ("Intervensi atau teguran", "Intervene or reprimand"),
     "desk.field.note": ("Catatan", "Note"),
+    "desk.field.public_note": ("Catatan, terlihat oleh pelapor dan publik", "Note, seen by the reporter and the public"),
     "desk.field.follow_up": ("Isi tindak lanjut", "Follow-up"),
     "desk.field.final": ("Tindak lanjut akhir", "Final follow-up"),
     "desk.hint.final": ("Laporan dinyatakan selesai ditindaklanjuti; pelapor diminta menanggapi.",

@@ -36,6 +36,15 @@ def test_the_queue_lists_reports_waiting_for_a_dispatcher_oldest_first(client, a
     assert 'class="due due-late"' in page  # 1 HK to dispose, long gone for the older one
 
 
+def test_the_forms_say_that_their_notes_are_public(client, app, demo):
+    """A disposition or archive note goes on the public timeline and to the reporter: the
+    dispatcher is told so beside the box, not left to think it goes to the agency alone."""
+    triaged(app, "Lampu jalan mati", utcnow())
+    sign_in(client, demo, "dispatcher")
+    page = get(client, "/staff/triase/")
+    assert page.count("Catatan, terlihat oleh pelapor dan publik") >= 2
+
+
 def test_suggested_agencies_are_one_click_dispositions(client, app, demo):
     tid = triaged(app, "Kereta terlambat", utcnow(), data={
         "method": "rules_tie",

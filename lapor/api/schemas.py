@@ -147,9 +147,13 @@ class TokenOut(Schema):
     expires_in = fields.Integer()
 
 
+PUBLIC_NOTE = {"description": "Shown on the report's timeline to the reporter and, unless the report is "
+                              "confidential, to the public; sent to the reporter with the news."}
+
+
 class AgencyTarget(StrictSchema):
     agency = Text(required=True, validate=validate.Length(min=1, max=32))
-    note = Text(validate=validate.Length(max=5000), allow_none=True)
+    note = Text(validate=validate.Length(max=10000), allow_none=True, metadata=PUBLIC_NOTE)
 
 
 class ReasonIn(StrictSchema):
@@ -167,7 +171,7 @@ class MessageIn(StrictSchema):
 
 class ArchiveIn(StrictSchema):
     reason = Text(required=True, validate=validate.OneOf(ARCHIVE_REASONS))
-    note = Text(validate=validate.Length(max=5000), allow_none=True)
+    note = Text(validate=validate.Length(max=10000), allow_none=True, metadata=PUBLIC_NOTE)
 
 
 class FlagsIn(StrictSchema):
