@@ -103,8 +103,9 @@ TRANSITIONS: dict[str, Transition] = {
     "triage": _t("received", "system"),
     "redispose": _t(WORKING, "dispatcher sysadmin agency_admin"),
     "return": _t(WORKING, "agency_admin"),
-    "follow_up": _t(WORKING, "agency_admin"),
-    "resolve": _t(WORKING, "agency_admin"),
+    # Also while waiting for the reporter: an agency may go on without the answer it asked for.
+    "follow_up": _t(WORKING + " waiting_reporter", "agency_admin"),
+    "resolve": _t(WORKING + " waiting_reporter", "agency_admin"),
     "request_info": _t(WORKING, "agency_admin"),
     "reporter_reply": _t(WORKING + " waiting_reporter", "citizen"),
     "confirm": _t("resolved", "citizen"),
@@ -257,6 +258,7 @@ def follow_up(report, actor, now, message: str, final: bool = False):
     """Post a follow-up; a final one resolves the report and starts the citizen's clock."""
     authorise(report, actor, "resolve" if final else "follow_up")
     _require(message, "message")
+    _end_wait(report, now)
     if final:
         _move(report, actor, "resolved", now, kind="resolved", message=message)
         report.resolved_at = now
@@ -282,15 +284,22 @@ def reporter_reply(report, actor, now, message: str):
     authorise(report, actor, "reporter_reply")
     _require(message, "message")
     if report.state == "waiting_reporter":
-        if report.followed_up_at is None:
-            # Only the running follow-up clock pauses; once followed up, a wait moves nothing.
-            waited = paused_working_seconds(calendar_for(report.agency), report.paused_at, now)
-            report.paused_seconds = (report.paused_seconds or 0) + waited
-        report.paused_at = None
+        _end_wait(report, now)
         _move(report, actor, "in_progress", now, kind="reporter_replied", message=message)
     else:
         _event(report, actor, "reporter_replied", now, message=message)
     refresh_deadlines(report)
+
+
+def _end_wait(report, now) -> None:
+    """The wait for the reporter ends now: its working time moves the follow-up deadline, if that
+    clock still runs (once followed up, a wait moves nothing)."""
+    if report.state != "waiting_reporter" or report.paused_at is None:
+        return
+    if report.followed_up_at is None:
+        waited = paused_working_seconds(calendar_for(report.agency), report.paused_at, now)
+        report.paused_seconds = (report.paused_seconds or 0) + waited
+    report.paused_at = None
 
 
 def confirm(report, actor, now, satisfied: bool, comment: str | None = None):
@@ -403,14 +412,14 @@ def recompute_deadlines(report, actor, now, reason: str) -> bool:
 
 def waited_seconds(report: Report) -> int:
     """The working time the report's follow-up clock has spent waiting for the reporter, from
-    its timeline: each wait from the question to the answer that ended it, if it began before
-    the first follow-up (afterwards that clock has stopped)."""
+    its timeline: each wait from the question to what ended it (the answer, or the agency going
+    on without it), if it began before the first follow-up (afterwards that clock has stopped)."""
     calendar = calendar_for(report.agency)
     total, asked = 0, None
     for event in sorted(report.events, key=lambda e: (e.at, e.id or 0)):
         if event.kind == "info_requested":
             asked = event.at
-        elif asked is not None and event.kind == "reporter_replied" and event.from_state == "waiting_reporter":
+        elif asked is not None and event.from_state == "waiting_reporter":  # answered, or gone on
             if report.followed_up_at is None or asked < report.followed_up_at:
                 total += paused_working_seconds(calendar, asked, event.at)
             asked = None

@@ -19,7 +19,7 @@ def forms(page: str) -> list[str]:
     ("dispatcher", "received", None, ["dispose", "archive", "flags"]),
     ("dispatcher", "disposed", "TANGKAB", ["redispose", "flags"]),
     ("tangkab", "disposed", "TANGKAB", ["follow_up", "request_info", "redispose", "return"]),
-    ("tangkab", "waiting_reporter", "TANGKAB", []),
+    ("tangkab", "waiting_reporter", "TANGKAB", ["follow_up"]),  # going on without the answer
     ("pupr", "in_progress", "DPUPRTANGKAB", ["follow_up", "request_info", "redispose", "return"]),
     ("banten", "disposed", "TANGKAB", ["escalate"]),
     ("banten", "closed", "TANGKAB", []),

@@ -153,3 +153,22 @@ def test_disposition_intervention_is_emailed_to_the_dispatchers(ctx, demo):
     db.session.commit()
     sent = db.session.scalars(select(OutgoingMessage.recipient).where(OutgoingMessage.channel == "email")).all()
     assert sent and set(sent) == {"dispatcher@lapor.test"}
+
+
+def test_an_agency_may_go_on_without_the_answer_it_asked_for(ctx, demo):
+    """The reporter never answers: the agency follows up anyway; the wait ends there and moves the
+    deadline by the working time spent waiting, as an answer would have (also when recomputed)."""
+    report = f.report("received")
+    tangkab = f.staff("tangkab")
+    workflow.dispose(report, SYSTEM, f.NOW, f.agency("TANGKAB"))  # follow-up due Wed 4 Mar 10:00
+    db.session.flush()
+    workflow.request_info(report, tangkab, wib(3, 2, 11), "Mohon kirim foto.")
+    db.session.commit()
+    workflow.follow_up(report, tangkab, wib(3, 4, 11), "Kami tinjau tanpa foto.")  # waited 16 h
+    db.session.commit()
+    assert (report.state, report.paused_at, report.paused_seconds) == ("in_progress", None, 16 * 3600)
+    assert report.followup_due_at == wib(3, 6, 10)
+    assert report.followed_up_at <= report.followup_due_at  # on time: the wait does not count
+    recompute(wib(3, 4, 12), "calendar")
+    db.session.refresh(report)
+    assert report.followup_due_at == wib(3, 6, 10)
