@@ -1,7 +1,7 @@
 """Notifications: who hears about an event on a report's timeline, and what they read.
 
 Reporters hear (by SMS and/or email, whichever they gave, in their language)
-when their report is dispositioned, followed up, asked for information,
+when their report is dispositioned, followed up, asked for information, given more time,
 resolved, closed or archived. Agency admins and the coordinators watching the
 agency get email for escalations (the dispatchers, for a report still in triage), in
 the agency's working hours only. Every
@@ -23,8 +23,8 @@ from lapor.phones import normalise_phone
 from lapor.queue import NotYet, add_work
 from lapor.sla.adapter import calendar_for
 
-REPORTER_EVENTS = frozenset({"disposed", "followed_up", "info_requested", "resolved", "auto_closed",
-                             "archived"})
+REPORTER_EVENTS = frozenset({"disposed", "followed_up", "info_requested", "extended", "resolved",
+                             "auto_closed", "archived"})
 STAFF_EVENTS = frozenset({"escalated"})
 
 

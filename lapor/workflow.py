@@ -31,7 +31,7 @@ from lapor.models import (
 )
 from lapor.notify import audience_for
 from lapor.queue import add_work
-from lapor.sla.adapter import calendar_for, followup_working_seconds, refresh_deadlines
+from lapor.sla.adapter import calendar_for, followup_working_seconds, policy_for, refresh_deadlines
 from lapor.sla.deadlines import paused_working_seconds
 
 TRACKING_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read out over the phone
@@ -107,6 +107,7 @@ TRANSITIONS: dict[str, Transition] = {
     "follow_up": _t(WORKING + " waiting_reporter", "agency_admin"),
     "resolve": _t(WORKING + " waiting_reporter", "agency_admin"),
     "request_info": _t(WORKING, "agency_admin"),
+    "extend": _t(WORKING + " waiting_reporter", "agency_admin"),
     "reporter_reply": _t(WORKING + " waiting_reporter", "citizen"),
     "confirm": _t("resolved", "citizen"),
     "reopen": _t("resolved", "citizen"),
@@ -268,6 +269,38 @@ def follow_up(report, actor, now, message: str, final: bool = False):
         report.followed_up_at = now
         report.followup_working_seconds = followup_working_seconds(report)
     refresh_deadlines(report)
+
+
+def extension_refused(report, now) -> WorkflowError | None:
+    """Why the follow-up deadline cannot be extended now (None: it can). Once per report, under a
+    policy that allows it, while the clock runs and before its deadline passes (UU 14/2008: the
+    requester is told of the extension within the first period)."""
+    policy = policy_for(report.policy_code)
+    if not policy.extended_followup_days or policy.extended_followup_days <= policy.followup_days:
+        return StateConflict("extension_not_in_policy", policy=policy.code)
+    if report.followup_extended_at is not None:
+        return StateConflict("already_extended")
+    if report.followed_up_at is not None or report.followup_due_at is None:
+        return StateConflict("extension_after_follow_up")
+    if now > report.followup_due_at:
+        return StateConflict("extension_too_late")
+    return None
+
+
+def extend_followup(report, actor, now, reason: str):
+    """Take the policy's one extension of the follow-up deadline, with the reason the reporter is
+    told (informasi: 10 HK become 17; pengawasan: 14 HK become 60 for a field inspection)."""
+    authorise(report, actor, "extend")
+    _require(reason, "reason")
+    refused = extension_refused(report, now)
+    if refused is not None:
+        raise refused
+    before = report.followup_due_at
+    report.followup_extended_at = now
+    refresh_deadlines(report)
+    _event(report, actor, "extended", now, message=reason, data={
+        "followup_due_at": [_iso(before), _iso(report.followup_due_at)]})
+    report.updated_at = now
 
 
 def request_info(report, actor, now, question: str):

@@ -202,6 +202,18 @@ def request_info(args, tracking_id):
     )
 
 
+@blp.route("/reports/<tracking_id>/extension", methods=["POST"])
+@blp.arguments(ReasonIn)
+@blp.response(200, ReportOut)
+@blp.doc(security=STAFF)
+def extend(args, tracking_id):
+    """Agency admins: take the SLA policy's one extension of the follow-up deadline (informasi:
+    10 HK become 17; pengawasan: 14 HK become 60), before it passes; the reporter is told why."""
+    return _staff_action(
+        tracking_id, lambda r, a, now: workflow.extend_followup(r, a, now, args["reason"])
+    )
+
+
 @blp.route("/reports/<tracking_id>/archive", methods=["POST"])
 @blp.arguments(ArchiveIn)
 @blp.response(200, ReportOut)

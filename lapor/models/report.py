@@ -81,6 +81,9 @@ class Report(db.Model):
     # what scorecards take the median of (None until followed up, and for reports followed up
     # before the column existed until `lapor sla backfill` fills them in).
     followup_working_seconds: Mapped[int | None] = mapped_column(Integer)
+    # When the agency took the policy's one extension of the follow-up deadline (informasi: 10 HK
+    # to 17 HK, UU 14/2008; pengawasan: 14 HK to 60 HK for a field inspection).
+    followup_extended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     disposition_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     followup_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The next moment anything can happen to this report; the sweeper's index.

@@ -69,7 +69,8 @@ def _policies() -> dict[str, deadlines.Policy]:
     if cache is None:
         rows = db.session.scalars(select(SlaPolicy)).all()
         cache = db.session.info["lapor_policies"] = {
-            row.code: deadlines.Policy(row.code, row.disposition_days, row.followup_days)
+            row.code: deadlines.Policy(row.code, row.disposition_days, row.followup_days,
+                                       row.extended_followup_days)
             for row in rows
         }
     return cache
@@ -123,7 +124,8 @@ def refresh_deadlines(report: Report) -> None:
     with db.session.no_autoflush:
         calendar = calendar_for(report.agency)
         due = deadlines.compute(
-            report.received_at, report.paused_seconds or 0, policy_for(report.policy_code), calendar
+            report.received_at, report.paused_seconds or 0, policy_for(report.policy_code), calendar,
+            extended=report.followup_extended_at is not None,
         )
         report.disposition_due_at = due.disposition_due_at
         report.followup_due_at = due.followup_due_at

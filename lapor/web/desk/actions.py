@@ -22,6 +22,7 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     "dispose": ("dispose",),
     "follow_up": ("follow_up", "resolve"),
     "request_info": ("request_info",),
+    "extend": ("extend",),
     "redispose": ("redispose",),
     "return": ("return",),
     "escalate": ("escalate",),
@@ -55,6 +56,8 @@ def may(report: Report, actor: Actor, transition: str) -> bool:
 def allowed_actions(report: Report, actor: Actor) -> list[str]:
     """The forms to show this viewer now: the workflow's own rule for role, state and reach."""
     names = [name for name, steps in ACTIONS.items() if any(may(report, actor, s) for s in steps)]
+    if "extend" in names and workflow.extension_refused(report, utcnow()) is not None:
+        names.remove("extend")  # not under this policy, taken already, or too late
     if "flags" in names and report.anonymous and report.confidential:
         names.remove("flags")  # both set, and neither can be cleared: nothing left to do
     return names
@@ -132,6 +135,11 @@ def _request_info(report, actor, form, now):
     return "desk.done.request_info"
 
 
+def _extend(report, actor, form, now):
+    workflow.extend_followup(report, actor, now, _text(form, "reason", limit=REASON_LIMIT))
+    return "desk.done.extend"
+
+
 def _archive(report, actor, form, now):
     reason = form.get("reason", "")
     if reason not in ARCHIVE_REASONS:
@@ -158,7 +166,7 @@ def _escalate(report, actor, form, now):
 
 HANDLERS: dict[str, Callable[..., str]] = {
     "dispose": _dispose, "redispose": _redispose, "return": _return, "follow_up": _follow_up,
-    "request_info": _request_info, "archive": _archive, "flags": _flags, "escalate": _escalate,
+    "request_info": _request_info, "extend": _extend, "archive": _archive, "flags": _flags, "escalate": _escalate,
 }
 
 

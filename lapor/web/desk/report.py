@@ -7,6 +7,7 @@ from flask import Blueprint, request, url_for
 from lapor import access, attachments
 from lapor.clock import utcnow
 from lapor.models import ARCHIVE_REASONS
+from lapor.sla.adapter import policy_for
 from lapor.views import report_view
 from lapor.web.desk import actions, explain
 from lapor.web.desk.common import page, signed_in
@@ -41,6 +42,11 @@ def attachment(user, tracking_id, attachment_id):
     return attachments.download(attachments.find(found, attachment_id))
 
 
+def _extension_days(report) -> str:
+    """The working days the policy's extension gives, as Indonesians write them (17; 2,5)."""
+    return f"{policy_for(report.policy_code).extended_followup_days:g}".replace(".", ",")
+
+
 def render_report(user, tracking_id: str, failed=None):
     """The page; `failed` = (action, Rejected) shows that form again with its errors."""
     actor = Actor.staff(user)
@@ -53,6 +59,7 @@ def render_report(user, tracking_id: str, failed=None):
         report=report, view=report_view(report, "staff", actor), attachments=report.attachments,
         deadline=remaining(report, now), escalations=report.escalations,
         actions=allowed, reasons=ARCHIVE_REASONS, levels=MANUAL_LEVELS,
+        extension_days=_extension_days(report) if "extend" in allowed else None,
         choices={name: actions.agency_choices(report, actor, name)
                  for name in ("dispose", "redispose") if name in allowed},
         routing=routing, candidates=explain.candidates(routing.data if routing else None),
