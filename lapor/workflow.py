@@ -108,7 +108,8 @@ TRANSITIONS: dict[str, Transition] = {
     "resolve": _t(WORKING + " waiting_reporter", "agency_admin"),
     "request_info": _t(WORKING, "agency_admin"),
     "extend": _t(WORKING + " waiting_reporter", "agency_admin"),
-    "reporter_reply": _t(WORKING + " waiting_reporter", "citizen"),
+    # From receipt on: the receipt itself invites more information (SMS "BALAS <id> <text>").
+    "reporter_reply": _t("received " + WORKING + " waiting_reporter", "citizen"),
     "confirm": _t("resolved", "citizen"),
     "reopen": _t("resolved", "citizen"),
     "rate": _t("closed", "citizen"),

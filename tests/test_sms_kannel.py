@@ -355,10 +355,27 @@ def test_balas_from_a_stranger_changes_nothing(gateway, query, work):
     assert [kind for kind, _ in events] == ["submitted", "disposed"]
 
 
-def test_balas_to_a_report_in_triage_is_refused_politely(gateway, query, work):
+def test_balas_to_a_report_in_triage_adds_to_it_as_the_receipt_invites(gateway, query, work):
     report = report_by_sms(gateway, query, work, text="jalan rusak")
+    answer = send(gateway, f"BALAS {report.tracking_id} di depan pasar Cikupa").get_data(as_text=True)
+    assert answer == f"Balasan Anda untuk laporan {report.tracking_id} sudah diteruskan ke instansi. Terima kasih."
+    state, _, events = timeline(query, report.id)
+    assert state == "received" and ("reporter_replied", "di depan pasar Cikupa") in events
+
+
+def test_balas_to_an_archived_report_is_refused_politely(gateway, query, work):
+    from lapor import workflow
+    from tests.factories import staff
+
+    report = report_by_sms(gateway, query, work, text="jalan rusak")
+
+    def archive(session):
+        workflow.archive(session.get(Report, report.id), staff("dispatcher"), utcnow(), "spam")
+        session.commit()
+
+    query(archive)
     answer = send(gateway, f"BALAS {report.tracking_id} tambahan").get_data(as_text=True)
-    assert answer == (f"Laporan {report.tracking_id} berstatus Belum terverifikasi; "
+    assert answer == (f"Laporan {report.tracking_id} berstatus Diarsipkan; "
                       "balasan lewat SMS belum dapat diterima.")
 
 

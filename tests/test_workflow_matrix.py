@@ -26,7 +26,7 @@ EXPECTED = {
     "resolve": ("agency_admin", WORKING + " waiting_reporter", "resolved"),
     "request_info": ("agency_admin", WORKING, "waiting_reporter"),
     "extend": ("agency_admin", WORKING + " waiting_reporter", "="),
-    "reporter_reply": ("citizen", WORKING + " waiting_reporter", "in_progress if waiting"),
+    "reporter_reply": ("citizen", "received " + WORKING + " waiting_reporter", "in_progress if waiting"),
     "confirm": ("citizen", "resolved", "closed"),
     "reopen": ("citizen", "resolved", "in_progress"),
     "rate": ("citizen", "closed", "="),
