@@ -194,3 +194,28 @@ def test_open311_method_not_allowed_answers_in_the_spec_error_format(client, dem
     assert isinstance(body, list) and body[0]["code"] == 405 and body[0]["description"], body
     xml = client.put("/open311/v2/requests.xml")
     assert xml.status_code == 405 and xml.mimetype == "text/xml", xml.get_data(as_text=True)
+
+
+def test_open311_past_the_phone_limit_is_a_429_in_the_spec_error_format(app, demo, api_key):
+    from dataclasses import replace
+
+    from lapor.app import create_app
+    from tests.test_open311 import REQUEST
+
+    client = create_app(replace(app.config["LAPOR"]), TESTING=True, LAPOR_RATE_PHONE="1 per minute").test_client()
+    first = client.post("/open311/v2/requests.json", data={**REQUEST, "api_key": api_key})
+    second = client.post("/open311/v2/requests.json", data={**REQUEST, "api_key": api_key})
+    assert first.status_code == 201
+    assert second.status_code == 429
+    assert second.get_json() == [{"code": 429, "description": "Terlalu banyak laporan dari nomor telepon ini; "
+                                                             "coba lagi nanti."}]
+
+
+def test_phone_numbers_are_taken_as_people_write_them(client, demo):
+    from tests.test_api_reports import REPORT
+
+    codes = {phone: client.post("/api/v1/reports", json={**REPORT, "reporter": {"phone": phone}}).status_code
+             for phone in ("(0812) 3456-7890", "0812.3456.7891", "+62 812 3456 7892", "0812", "0812abc34567",
+                           "(((((((((((")}
+    assert codes == {"(0812) 3456-7890": 201, "0812.3456.7891": 201, "+62 812 3456 7892": 201, "0812": 422,
+                     "0812abc34567": 422, "(((((((((((": 422}

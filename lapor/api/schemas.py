@@ -11,7 +11,8 @@ from lapor.clock import utcnow
 from lapor.models import ARCHIVE_REASONS, REPORT_TYPES
 from lapor.sla import calendar
 
-PHONE = re.compile(r"^\+?[0-9][0-9 \-]{6,18}$")
+# As people write numbers: +62 812-3456-7890, (0812) 3456 7890, 0812.3456.7890; 7 to 15 digits.
+PHONE = re.compile(r"^\+?[0-9 ().\-]{7,24}$")
 
 
 def supported_year(value) -> None:
@@ -43,7 +44,7 @@ class ReporterIn(StrictSchema):
 
     @validates("phone")
     def _phone(self, value, **_):
-        if value and not PHONE.match(value):
+        if value and not (PHONE.match(value) and 7 <= sum(c.isdigit() for c in value) <= 15):
             raise ValidationError("Invalid phone number.")
 
 

@@ -171,8 +171,10 @@ def refused(exc: Open311Error):
 @bp.errorhandler(WorkflowError)
 def workflow_refused(exc: WorkflowError):
     db.session.rollback()
-    # The spec knows "not found" and "bad request"; every other refusal is the client's to fix.
-    return errors(404 if exc.status == 404 else 400, [gettext(f"error.{exc.code}", **exc.params)])
+    # The spec knows "not found" and "bad request"; every other refusal is the client's to fix,
+    # but for "too many" (the reporter's number past its limit), which a client must wait out.
+    status = exc.status if exc.status in (404, 429) else 400
+    return errors(status, [gettext(f"error.{exc.code}", **exc.params)])
 
 
 @bp.errorhandler(DataError)
