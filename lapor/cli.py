@@ -178,19 +178,81 @@ def users_create(username, password, role, agency_code, full_name, email) -> Non
 @click.argument("email", required=False)
 def users_email(username: str, email: str | None) -> None:
     """Set where a staff member's escalation emails go; without EMAIL, send them none."""
+    from lapor.extensions import db as database
+
+    email = _checked_email(email)
+    with _app().app_context():
+        _user(username).email = email
+        database.session.commit()
+    click.echo(f"{username}: escalations to {email}" if email else f"{username}: no escalation emails")
+
+
+def _user(username: str):
+    """The staff account named USERNAME, in the caller's app context."""
     from sqlalchemy import select
 
     from lapor.extensions import db as database
     from lapor.models import User
 
-    email = _checked_email(email)
+    user = database.session.scalars(select(User).where(User.username == username)).first()
+    if user is None:
+        raise click.BadParameter(f"no user {username}", param_hint="USERNAME")
+    return user
+
+
+@users.command("list")
+def users_list() -> None:
+    """Every staff account: username, role, agency, whether it may sign in."""
+    from sqlalchemy import select
+
+    from lapor.extensions import db as database
+    from lapor.models import User
+
     with _app().app_context():
-        user = database.session.scalars(select(User).where(User.username == username)).first()
-        if user is None:
-            raise click.BadParameter(f"no user {username}", param_hint="USERNAME")
-        user.email = email
+        for user in database.session.scalars(select(User).order_by(User.username)):
+            agency = user.agency.code if user.agency else "-"
+            state = "active" if user.active else "deactivated"
+            click.echo(f"{user.username:<20} {user.role:<13} {agency:<16} {state:<12} {user.email or ''}".rstrip())
+
+
+@users.command("deactivate")
+@click.argument("username")
+def users_deactivate(username: str) -> None:
+    """Stop an account signing in (someone who left): its sessions and tokens stop working at once."""
+    from lapor.extensions import db as database
+
+    with _app().app_context():
+        _user(username).active = False
         database.session.commit()
-    click.echo(f"{username}: escalations to {email}" if email else f"{username}: no escalation emails")
+    click.echo(f"{username} can no longer sign in")
+
+
+@users.command("activate")
+@click.argument("username")
+def users_activate(username: str) -> None:
+    """Let a deactivated account sign in again."""
+    from lapor.extensions import db as database
+
+    with _app().app_context():
+        _user(username).active = True
+        database.session.commit()
+    click.echo(f"{username} can sign in again")
+
+
+@users.command("password")
+@click.argument("username")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+              help="The new password (asked for when not given).")
+def users_password(username: str, password: str) -> None:
+    """Set a new password; the account's API tokens stop working."""
+    from lapor.extensions import db as database
+
+    if len(password) < 8:
+        raise click.BadParameter("at least 8 characters", param_hint="--password")
+    with _app().app_context():
+        _user(username).set_password(password)
+        database.session.commit()
+    click.echo(f"{username}: new password set; earlier tokens no longer work")
 
 
 @main.group()

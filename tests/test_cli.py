@@ -179,3 +179,30 @@ def test_status_with_redis_down_says_so(demo, cli, monkeypatch):
     assert result.exit_code == 1
     assert "NEEDS ATTENTION: Redis cannot be read (ConnectionError" in result.output
     assert "outbox: 0 ready and not carried out" in result.output  # the database part still answers
+
+
+def test_a_departed_staff_member_is_locked_out_at_once_and_can_be_let_back(cli, demo, client, token):
+    bearer = token("tangkab")
+    signed_in = client.post("/staff/", data={"username": "tangkab", "password": demo["tangkab"]})
+    assert signed_in.status_code in (302, 303)
+    assert 'name="password"' not in client.get("/staff/").get_data(as_text=True)
+    assert cli("users", "deactivate", "tangkab").output.strip() == "tangkab can no longer sign in"
+    assert client.get("/api/v1/scorecards", headers=bearer).status_code == 401  # the token stops
+    assert 'name="password"' in client.get("/staff/").get_data(as_text=True)  # the page session too
+    refused = client.post("/api/v1/auth/token", json={"username": "tangkab", "password": demo["tangkab"]})
+    assert refused.status_code == 401
+    assert "tangkab" in cli("users", "list").output and "deactivated" in cli("users", "list").output
+    assert cli("users", "activate", "tangkab").exit_code == 0
+    again = client.post("/api/v1/auth/token", json={"username": "tangkab", "password": demo["tangkab"]})
+    assert again.status_code == 200
+
+
+def test_a_new_password_ends_the_old_tokens(cli, demo, client, token):
+    bearer = token("banten")
+    assert client.get("/api/v1/scorecards", headers=bearer).status_code == 200
+    assert cli("users", "password", "banten", "--password", "pendek").exit_code != 0
+    assert cli("users", "password", "banten", "--password", "sandi-baru-123").exit_code == 0
+    assert client.get("/api/v1/scorecards", headers=bearer).status_code == 401
+    assert client.post("/api/v1/auth/token", json={"username": "banten", "password": "sandi-baru-123"}
+                       ).status_code == 200
+    assert cli("users", "deactivate", "siapa").exit_code != 0
