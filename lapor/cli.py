@@ -219,11 +219,7 @@ def users_list() -> None:
 @click.argument("username")
 def users_deactivate(username: str) -> None:
     """Stop an account signing in (someone who left): its sessions and tokens stop working at once."""
-    from lapor.extensions import db as database
-
-    with _app().app_context():
-        _user(username).active = False
-        database.session.commit()
+    _set_active(username, False)
     click.echo(f"{username} can no longer sign in")
 
 
@@ -231,12 +227,16 @@ def users_deactivate(username: str) -> None:
 @click.argument("username")
 def users_activate(username: str) -> None:
     """Let a deactivated account sign in again."""
+    _set_active(username, True)
+    click.echo(f"{username} can sign in again")
+
+
+def _set_active(username: str, active: bool) -> None:
     from lapor.extensions import db as database
 
     with _app().app_context():
-        _user(username).active = True
+        _user(username).active = active
         database.session.commit()
-    click.echo(f"{username} can sign in again")
 
 
 @users.command("password")
