@@ -36,8 +36,13 @@ def _sysadmin(actor: Actor) -> None:
         raise NotAllowed("role_not_allowed", action="agency", role=actor.who)
 
 
-def _parent(code: str | None) -> Agency | None:
+def _parent(code: str | None, agency: Agency | None = None) -> Agency | None:
+    """The parent named `code`. None only for the root of the tree, and there is one root: an
+    agency at the top would make its dispatchers national ones, who see every report."""
     if code is None:
+        root = db.session.scalars(select(Agency).where(Agency.parent_id.is_(None))).first()
+        if root is not None and root is not agency:
+            raise InvalidInput("agency_parent_required", root=root.code)
         return None
     parent = db.session.scalars(select(Agency).where(Agency.code == code.upper())).first()
     if parent is None:
@@ -64,7 +69,7 @@ def _hours(opening: time, closing: time) -> None:
 
 
 def create_agency(actor: Actor, fields: dict[str, Any]) -> Agency:
-    """Add an agency under its parent (none: a new root) and commit. Its SMS keyword defaults to
+    """Add an agency under its parent (none only for the first, the root) and commit. Its SMS keyword defaults to
     its code and its subdomain to the code in lower case; give None for none."""
     _sysadmin(actor)
     code = fields["code"].upper()
@@ -95,7 +100,7 @@ def update_agency(actor: Actor, agency: Agency, changes: dict[str, Any], now: da
     _sysadmin(actor)
     changed = set()
     if "parent" in changes:
-        parent = _parent(changes["parent"])
+        parent = _parent(changes["parent"], agency)
         if parent is not None and parent.id in subtree_ids(agency.id):
             raise InvalidInput("agency_cycle", agency=agency.code, parent=parent.code)
         if parent is not agency.parent:

@@ -120,6 +120,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                               "The subdomain '{value}' is taken by {agency}."),
     "error.office_hours_order": ("Jam buka ({open}) harus sebelum jam tutup ({close}).",
                                  "Opening time ({open}) must come before closing time ({close})."),
+    "error.agency_parent_required": ("Sebutkan instansi induknya; puncak pohon instansi hanya satu ({root}).",
+                                     "Name the parent agency; the tree of agencies has one top ({root})."),
     "error.agency_cycle": ("{parent} berada di bawah {agency}, jadi tidak dapat menjadi induknya.",
                            "{parent} is below {agency}, so it cannot be its parent."),
     "error.invalid_credentials": ("Nama pengguna atau kata sandi salah.", "Wrong username or password."),

@@ -216,3 +216,14 @@ def test_hostile_codes_get_a_clear_refusal(client, token):
         _add(client, admin, parent="TANG\x00KAB"),
     ]
     assert [a.status_code for a in answers] == [422, 404, 404, 422]
+
+
+def test_the_tree_keeps_its_one_top_whose_dispatchers_see_everything(client, token):
+    admin = token("admin")
+    second_top = client.post("/api/v1/agencies", json={"code": "PUSAT", "name": "Pusat Kedua"}, headers=admin)
+    assert (second_top.status_code, second_top.get_json()["message"]) == (
+        422, "Sebutkan instansi induknya; puncak pohon instansi hanya satu (NASIONAL).")
+    lifted = client.patch("/api/v1/agencies/TANGKAB", json={"parent": None}, headers=admin)
+    assert lifted.status_code == 422
+    assert client.patch("/api/v1/agencies/NASIONAL", json={"parent": None, "name": "Admin Nasional"},
+                        headers=admin).status_code == 200
