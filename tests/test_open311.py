@@ -252,7 +252,7 @@ def test_post_without_a_live_api_key_is_403(client, schemas, app, demo, fmt, key
     ({"long": None}, 400, "lat dan long harus diisi keduanya"),
     ({"lat": "95"}, 400, "lat -90..90"),
     ({"lat": "nan"}, 400, "lat -90..90"),
-    ({"description": None}, 400, "description: Wajib diisi."),
+    ({"description": "rusak", "media_url": None}, 400, "description: Panjang harus antara 10 dan 10000"),
     ({"email": "bukan-email"}, 400, "email: Alamat email tidak valid."),
     ({"attribute[type]": "gosip"}, 400, "attribute[type]: Harus salah satu dari"),
     ({"media_url": "javascript:alert(1)"}, 400, "media_url harus alamat http(s)."),
@@ -419,3 +419,12 @@ def test_apikeys_create_prints_a_key_that_posts_until_revoked(cli, client, schem
     key_id = listing.split("\t", 1)[0]
     assert cli("apikeys", "revoke", key_id).exit_code == 0
     valid(schemas, "errors", post(client, key), 403)
+
+
+def test_a_request_without_description_says_what_and_where(client, schemas, api_key, app):
+    """The spec makes the description optional: an app may send a service, a place and a photo."""
+    receipt = created(client, schemas, api_key, description=None)
+    with app.app_context():
+        report = db.session.scalars(select(Report).where(Report.tracking_id == receipt["service_request_id"])).one()
+        assert report.body.startswith("Jalan dan jembatan di Jl. Raya Serang km 20, Cikupa")
+        assert "https://foto.example.id/lubang.jpg" in report.body

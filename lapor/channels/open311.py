@@ -128,7 +128,7 @@ def create_request(fmt):
         raise Open311Error(400, gettext("open311.error.required", field="service_code"))
     category = find_service(fields["service_code"])
     agency = jurisdiction(fields)
-    new = new_report(fields)
+    new = new_report(fields, category.name if category else gettext("open311.other"))
     new.requested_agency = agency
     report, _ = receive(new, utcnow(), category.code if category else None)
     log.info("open311 request %s from api_key #%d (%s)", report.tracking_id, client.id, client.name)

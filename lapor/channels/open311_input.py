@@ -162,9 +162,13 @@ def _text(value) -> str:
     return "" if value is None else json.dumps(value) if isinstance(value, bool) else str(value)
 
 
-def new_report(fields: dict[str, str]) -> NewReport:
-    """The request checked by the API's own schema, as the NewReport every channel makes."""
+def new_report(fields: dict[str, str], service_name: str | None = None) -> NewReport:
+    """The request checked by the API's own schema, as the NewReport every channel makes. The
+    spec makes the description optional (an app may send a service, a place and a photo): then
+    the report says what and where, "<service> di <place>"."""
     description = fields.get("description", "").strip()
+    if not description and service_name:
+        description = f"{service_name} di {location(fields)}"
     media_url = fields.get("media_url", "").strip()
     if media_url and not is_web_url(media_url):
         raise Open311Error(400, gettext("open311.error.media_url"))
