@@ -159,6 +159,7 @@ def test_agency_form_still_needs_its_csrf_token(settings, demo):
     ("a.b.lapor.test", "a.b"),
     ("lapor.test", None),
     ("www.lapor.test", None),
+    ("www.tangkab.lapor.test", "tangkab"),
     ("evil-lapor.test", None),
     ("[::1]:8000", None),
     ("10.0.0.1", None),

@@ -56,7 +56,7 @@ def agency_label(host: str, base_domain: str) -> str | None:
     name, base = name.rstrip("."), base_domain.lower().strip(".")
     if not name.endswith("." + base):
         return None
-    label = name.removesuffix("." + base)
+    label = name.removesuffix("." + base).removeprefix("www.")  # www.tangkab. as people type it
     return None if label in MAIN_SITE_LABELS else label
 
 
