@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from lapor.extensions import db
 from lapor.models import Agency, Escalation, Report
+from lapor.models.report import late_before_the_wait
 from lapor.sla.adapter import followup_working_seconds, working_seconds
 
 
@@ -40,6 +41,7 @@ def scorecards(agencies: list[Agency], start: datetime, end: datetime, now: date
                 and_(Report.state == "received", Report.disposition_due_at < now),
                 and_(Report.state.in_(("disposed", "in_progress")), Report.followed_up_at.is_(None),
                      Report.followup_due_at < now),
+                late_before_the_wait(),
             ),
         ).group_by(Report.agency_id)
     ).all())

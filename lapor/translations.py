@@ -186,6 +186,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "Invalid phone number.": ("Nomor telepon tidak valid.", "Invalid phone number."),
     "Give agency or timezone, not both.": ("Isi instansi atau zona waktu, bukan keduanya.",
                                            "Give agency or timezone, not both."),
+    "The period must end after it starts.": ("Periode harus berakhir setelah dimulai.",
+                                             "The period must end after it starts."),
     "Unknown time zone.": ("Zona waktu tidak dikenal.", "Unknown time zone."),
     "The year must be between {first} and {last}.": ("Tahun harus antara {first} dan {last}.",
                                                      "The year must be between {first} and {last}."),

@@ -239,6 +239,11 @@ def redispose(report, actor, now, agency: Agency, note=None):
     if actor.who == "agency_admin" and not is_unit_of(agency, actor.agency_id):
         raise InvalidInput("not_a_sub_unit", agency=agency.code)
     _move(report, actor, "disposed", now, kind="redisposed", agency=agency, message=note)
+    if report.agency is not None and not is_unit_of(agency, report.agency.id):
+        # Passed to another agency (not one of the holder's units): what the holder did is not
+        # the new one's follow-up, as for a return; its clock runs again from receipt.
+        report.followed_up_at = None
+        report.followup_working_seconds = None
     report.agency = agency
     refresh_deadlines(report)
 

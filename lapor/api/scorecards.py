@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 from sqlalchemy import select
 
 from lapor.access import watchable_agency_ids
@@ -25,6 +25,11 @@ class ScorecardArgs(Schema):
     start = fields.AwareDateTime(validate=supported_year, metadata={"description": "default: 30 days ago"})
     end = fields.AwareDateTime(validate=supported_year, metadata={"description": "default: now"})
     agency = fields.String(validate=validate.Length(max=32))
+
+    @validates_schema
+    def _in_order(self, data, **_):
+        if data.get("start") and data.get("end") and data["start"] >= data["end"]:
+            raise ValidationError("The period must end after it starts.", "end")
 
 
 class ScorecardOut(Schema):

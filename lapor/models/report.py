@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    and_,
     event,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -37,6 +38,14 @@ ARCHIVE_REASONS = ("spam", "too_general", "not_relevant", "duplicate")
 CURRENT_DUE_SQL = ("CASE WHEN state = 'received' THEN disposition_due_at "
                    "WHEN state IN ('disposed', 'in_progress') AND followed_up_at IS NULL "
                    "THEN followup_due_at END")
+
+
+def late_before_the_wait():
+    """Reports waiting for the reporter whose follow-up deadline had passed before the question:
+    the pause holds the clock, it does not make them on time (no deadline runs, so the stored
+    current deadline has none for them)."""
+    return and_(Report.state == "waiting_reporter", Report.followed_up_at.is_(None),
+                Report.followup_due_at < Report.paused_at)
 
 
 class Report(db.Model):

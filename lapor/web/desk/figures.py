@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, or_, select
 
 from lapor.extensions import db
 from lapor.models import Agency, Report
+from lapor.models.report import late_before_the_wait
 from lapor.scorecard import followup_medians, scorecards
 from lapor.web.desk.common import local_midnight, percent
 
@@ -59,8 +60,9 @@ def weekly_compliance(agency_ids, now: datetime, zone: str, weeks: int = WEEKS) 
 def overdue_reports(agency_ids: list[int], now: datetime, limit: int = 20) -> list[Report]:
     """The longest overdue reports of these agencies."""
     return list(db.session.scalars(
-        select(Report).where(Report.agency_id.in_(agency_ids), Report.current_due_at < now)
-        .order_by(Report.current_due_at, Report.id).limit(limit)
+        select(Report).where(Report.agency_id.in_(agency_ids),
+                             or_(Report.current_due_at < now, late_before_the_wait()))
+        .order_by(func.coalesce(Report.current_due_at, Report.followup_due_at), Report.id).limit(limit)
     ))
 
 

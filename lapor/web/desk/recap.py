@@ -98,8 +98,10 @@ def _xlsx(table: Recap, filename: str):
     from openpyxl import Workbook  # only needed for this download
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-    def cells(values):  # XLSX cannot hold control characters: openpyxl would refuse the file
-        return [ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in map(as_text, values)]
+    def cells(values):
+        # XLSX cannot hold control characters (openpyxl would refuse the file): they go first, so
+        # that a "\x1b=HYPERLINK(...)" is judged as the formula it becomes without them.
+        return [as_text(ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v) for v in values]
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet(gettext("desk.recap.sheet"))
