@@ -10,7 +10,7 @@ from redis.exceptions import RedisError
 from rq import Queue, Retry
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
-from sqlalchemy import event, or_, select
+from sqlalchemy import event, func, or_, select
 
 from lapor.extensions import db, redis_ext
 from lapor.models import OutboxItem
@@ -74,6 +74,29 @@ def note_slow_sends(topic: str) -> None:
     """Leave sends of `topic` to the send queue for the next SLOW_SEND_PAUSE seconds."""
     try:
         redis_ext.client().set(_slow_key(topic), 1, ex=SLOW_SEND_PAUSE)
+    except RedisError:
+        pass
+
+
+# How long a run handing a message to its gateway keeps other runs of it off (should it die).
+SEND_HOLD_SECONDS = 60
+
+
+def hold_send(message_id: int) -> bool:
+    """Whether this run may hand message `message_id` to its gateway now: False while another run
+    of the same work is doing so (a relay's copy, a second worker; on SQLite no row lock keeps it
+    out). Without Redis nothing else can have taken the job, so it may."""
+    try:
+        key = f"{current_app.config['LAPOR'].queue_name}:sending:{message_id}"
+        return bool(redis_ext.client().set(key, 1, nx=True, ex=SEND_HOLD_SECONDS))
+    except RedisError:
+        return True
+
+
+def release_send(message_id: int) -> None:
+    """Let another run send the message at once: this one did not hand it to the gateway."""
+    try:
+        redis_ext.client().delete(f"{current_app.config['LAPOR'].queue_name}:sending:{message_id}")
     except RedisError:
         pass
 
@@ -144,11 +167,15 @@ class NotYet(Exception):  # noqa: N818  (a signal, not a failure)
         self.at = at
 
 
+def deferred_job_id(item_id: int, at: datetime) -> str:
+    return f"{outbox_job_id(item_id)}-at-{int(at.timestamp())}"
+
+
 def enqueue_outbox_at(item_id: int, topic: str, at: datetime) -> None:
     """Queue an outbox item to run at `at` (RQ's scheduler moves it to the queue then)."""
     get_queue(topic).enqueue_at(
         at, "workers.jobs.process_outbox", item_id,
-        job_id=f"{outbox_job_id(item_id)}-at-{int(at.timestamp())}",
+        job_id=deferred_job_id(item_id, at),
         retry=Retry(max=3, interval=[5, 30, 120]), failure_ttl=7 * 24 * 3600,
     )
 
@@ -181,7 +208,9 @@ def relay_outbox(now: datetime, older_than: timedelta | None = None, limit: int 
             OutboxItem.created_at <= now - older_than,
             or_(OutboxItem.available_at.is_(None), OutboxItem.available_at <= now),
         )
-        .order_by(OutboxItem.id)
+        # Never relayed (or relayed longest ago) first: items that keep failing, relayed again at
+        # every pass, go to the back and cannot fill every batch ahead of work that was lost.
+        .order_by(func.coalesce(OutboxItem.enqueued_at, OutboxItem.created_at), OutboxItem.id)
         .limit(limit)
     )
     queues = all_queues()
@@ -192,8 +221,9 @@ def relay_outbox(now: datetime, older_than: timedelta | None = None, limit: int 
     relayed = []
     connection = queues[0].connection
     for item in db.session.scalars(query):
-        if is_live(connection, outbox_job_id(item.id)):
-            continue
+        if is_live(connection, outbox_job_id(item.id)) or (
+                item.available_at is not None and is_live(connection, deferred_job_id(item.id, item.available_at))):
+            continue  # queued, running, or waiting in RQ's scheduler for its time
         relayed.append((item.id, item.topic))
         item.enqueued_at = now
     db.session.commit()

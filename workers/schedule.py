@@ -65,8 +65,10 @@ def enqueue_due(queue: Queue, last_run: dict[str, float], clock: float) -> list[
         last_run[job.job_id] = clock
         if is_live(queue.connection, job.job_id):
             continue
+        # At the front: a backlog of routing must not hold up the deadline sweep (DESIGN §8:
+        # escalation within 10 s of a deadline) or the relay.
         queue.enqueue(job.func, job_id=job.job_id, job_timeout=job.timeout,
-                      result_ttl=60, failure_ttl=24 * 3600)
+                      result_ttl=60, failure_ttl=24 * 3600, at_front=True)
         enqueued.append(job.func)
     return enqueued
 

@@ -11,12 +11,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from redis.exceptions import RedisError
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
 from sqlalchemy import func, or_, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from lapor.extensions import db, redis_ext
 from lapor.models import OutboxItem, OutgoingMessage
 from lapor.queue import SEND_TOPICS, all_queues, slow_sends_left
-from workers.schedule import LEASE_KEY
+from workers.schedule import LEASE_KEY, PERIODIC
 
 # Ready work not carried out after this long means the workers are stopped or far behind.
 STUCK_AFTER = timedelta(minutes=10)
@@ -28,8 +31,10 @@ LAST_ERRORS = 5
 class Status:
     queues: list[dict] = field(default_factory=list)  # empty when Redis cannot be read
     redis_error: str | None = None
+    database_error: str | None = None  # the outbox and messages could not be read
     scheduler_lease_seconds: int | None = None  # None: no scheduler holds the lease
     slow_sends: dict[str, int] = field(default_factory=dict)  # topic -> seconds left to the pause
+    periodic_failed: dict[str, str] = field(default_factory=dict)  # job -> its last run's error
     outbox_ready: int = 0
     outbox_oldest_ready: datetime | None = None
     outbox_deferred: int = 0
@@ -44,10 +49,22 @@ class Status:
 def read_status(now: datetime) -> Status:
     status = Status()
     _read_redis(status)
+    try:
+        _read_database(status, now)
+    except SQLAlchemyError as exc:
+        db.session.rollback()
+        status.database_error = f"{exc.__class__.__name__}: {str(exc).splitlines()[0][:300]}"
+    _judge(status, now)
+    return status
+
+
+def _read_database(status: Status, now: datetime) -> None:
     waiting = OutboxItem.processed_at.is_(None)
     ready = or_(OutboxItem.available_at.is_(None), OutboxItem.available_at <= now)
+    # Ready since its deferral ended (office hours), not since it was made.
+    ready_since = func.coalesce(OutboxItem.available_at, OutboxItem.created_at)
     status.outbox_ready, status.outbox_oldest_ready = db.session.execute(
-        select(func.count(), func.min(OutboxItem.created_at)).where(waiting, ready)).one()
+        select(func.count(), func.min(ready_since)).where(waiting, ready)).one()
     status.outbox_deferred = db.session.scalar(
         select(func.count()).where(waiting, OutboxItem.available_at > now))
     failing = (waiting, OutboxItem.last_error.is_not(None))
@@ -63,8 +80,6 @@ def read_status(now: datetime) -> Status:
         .where(OutgoingMessage.state == "failed", OutgoingMessage.created_at >= now - FAILED_SINCE)
         .group_by(OutgoingMessage.channel)).all())
     db.session.rollback()
-    _judge(status, now)
-    return status
 
 
 def _read_redis(status: Status) -> None:
@@ -83,6 +98,15 @@ def _read_redis(status: Status) -> None:
             left = slow_sends_left(topic)
             if left is not None:
                 status.slow_sends[topic] = left
+        for periodic in PERIODIC:  # kept as failed until the scheduler queues it again
+            try:
+                job = Job.fetch(periodic.job_id, connection=client)
+            except NoSuchJobError:
+                continue
+            if job.get_status() == JobStatus.FAILED:
+                result = job.latest_result()
+                error = ((result.exc_string if result else None) or "").strip().splitlines()
+                status.periodic_failed[periodic.func.rsplit(".", 1)[-1]] = error[-1][:200] if error else ""
     except RedisError as exc:
         status.queues = []
         status.redis_error = f"{exc.__class__.__name__}: {exc}"
@@ -90,6 +114,8 @@ def _read_redis(status: Status) -> None:
 
 def _judge(status: Status, now: datetime) -> None:
     problems = status.problems
+    if status.database_error:
+        problems.append(f"the database cannot be read ({status.database_error}): no report is taken")
     if status.redis_error:
         problems.append(f"Redis cannot be read ({status.redis_error}): nothing is queued or run")
     elif status.scheduler_lease_seconds is None:
@@ -98,6 +124,10 @@ def _judge(status: Status, now: datetime) -> None:
     if oldest is not None and now - oldest > STUCK_AFTER:
         problems.append(f"{status.outbox_ready} outbox item(s) not carried out, the oldest for "
                         f"{_age(now - oldest)}: are the workers running (`lapor worker`)?")
+    for name, error in sorted(status.periodic_failed.items()):
+        what = {"sweep_deadlines": "no escalation is taken", "relay_outbox": "lost work is not queued again"}
+        problems.append(f"the periodic job {name} failed at its last run ({error}): "
+                        f"{what.get(name, 'see the worker log')}")
     if status.outbox_failing:
         problems.append(f"{status.outbox_failing} outbox item(s) failing; see the last errors")
     for channel, count in sorted(status.messages_failed.items()):
@@ -121,6 +151,9 @@ def describe(status: Status, now: datetime) -> list[str]:
         lines.append(f"{topic}: the gateway failed or was slow; these sends wait on the send queue "
                      f"for {left} s more")
     oldest = status.outbox_oldest_ready
+    if status.database_error:
+        lines.extend(f"NEEDS ATTENTION: {problem}" for problem in status.problems)
+        return lines
     lines.append(f"outbox: {status.outbox_ready} ready and not carried out"
                  + (f" (the oldest for {_age(now - oldest)})" if oldest else "")
                  + f", {status.outbox_deferred} deferred, {status.outbox_failing} failing")

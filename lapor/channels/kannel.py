@@ -21,7 +21,7 @@ import logging
 import os
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from urllib.error import HTTPError, URLError
 from urllib.parse import parse_qsl, quote, urlencode
 from urllib.request import ProxyHandler, build_opener
@@ -36,7 +36,7 @@ from lapor.clock import utcnow
 from lapor.extensions import db
 from lapor.models import Agency, OutgoingMessage, Report
 from lapor.phones import normalise_phone
-from lapor.queue import add_work, is_last_attempt
+from lapor.queue import SEND_HOLD_SECONDS, NotYet, add_work, hold_send, is_last_attempt, release_send
 from lapor.workflow import CITIZEN, NewReport, StateConflict
 
 log = logging.getLogger(__name__)
@@ -310,20 +310,30 @@ def send_sms(payload: dict, now: datetime) -> str:
         # No gateway configured: say so on the message instead of retrying in vain.
         _advance(message.id, "failed", last_error="LAPOR_KANNEL_SENDSMS_URL is not set")
         return "not configured"
-    message.attempts += 1
-    db.session.flush()  # holds the row, so a delivery report arriving early waits for "sent"
+    if not hold_send(message.id):  # another run is at the gateway with it: see after its hold
+        raise NotYet(now + timedelta(seconds=SEND_HOLD_SECONDS))
+    handed = False
     try:
-        accepted = _sendsms(settings(), message)
-    except SendError as exc:
-        message.last_error = str(exc)[:2000]
-        if is_last_attempt():
-            _advance(message.id, "failed")
+        # The attempt is on record before the gateway has the message: should the commit of
+        # "sent" fail afterwards, the retry that sends it again is counted too.
+        message.attempts += 1
         db.session.commit()
-        log.warning("SMS %s not sent (attempt %d): %s", message.id, message.attempts, exc)
-        raise
+        try:
+            accepted = _sendsms(settings(), message)
+        except SendError as exc:
+            message.last_error = str(exc)[:2000]
+            if is_last_attempt():
+                _advance(message.id, "failed")
+            db.session.commit()
+            log.warning("SMS %s not sent (attempt %d): %s", message.id, message.attempts, exc)
+            raise
+        handed = True  # kept held: a second run now would send it twice
+    finally:
+        if not handed:
+            release_send(message.id)
     message.sent_at = now
     message.last_error = None
-    _advance(message.id, "sent")
+    _advance(message.id, "sent")  # a delivery report that came first keeps its later state
     log.info("SMS %s handed to Kannel: %s", message.id, accepted)
     return "sent"
 
