@@ -72,7 +72,8 @@ def plan_route(title: str | None, body: str | None, report_type: str | None, cha
             "rules_tie" if decision.reason == "tie" else "rules_no_match")
         if requested is not None:
             routing["agency"] = requested.code
-        return Plan(agency, None, None, False, decision, routing)
+        # An emergency two agencies' rules claim waits for a dispatcher, still flagged urgent.
+        return Plan(agency, None, None, decision.urgent, decision, routing)
     routing.update(method="rules", agency=target.code)
     category = _category(decision.category, routing)
     policy = decision.policy or (category.policy_code if category else None)
@@ -135,6 +136,8 @@ def route_report(report: Report, now: datetime) -> str:
     plan = plan_route(report.title, report.body, report.type, report.channel,
                       report.requested_agency)
     if plan.agency is None:
+        if plan.urgent:
+            report.urgent = True
         workflow.triage(report, SYSTEM, now, routing=plan.routing)
         return "triaged"
     # Set before disposing: the disposition computes the deadlines under this policy.
@@ -155,7 +158,7 @@ def load_for_routing(report_id: int) -> Report | None:
 def backtest(agency: Agency | None, limit: int, scope=None) -> dict[str, Any]:
     """The owner's draft against its latest reports (those naming it, or naming no agency for
     the national set; within ``scope``, a WHERE clause such as the caller's reach): each report
-    the draft would send elsewhere or categorise otherwise."""
+    the draft would send elsewhere or categorise otherwise than the active rules do."""
     draft = find_set(agency, "draft")
     if draft is None:
         raise StateConflict("rules_no_draft", owner=owner_label(agency))
@@ -168,11 +171,14 @@ def backtest(agency: Agency | None, limit: int, scope=None) -> dict[str, Any]:
     ).all()
     different = []
     for report in reports:
+        # The draft against the active rules on the same text: what activating it would change.
+        # (Against where the report is now, every report staff moved by hand would be listed.)
         plan = plan_route(report.title, report.body, report.type, report.channel, agency, compiled)
-        current = (report.agency.code if report.agency else None,
-                   report.category.code if report.category else None)
+        active = plan_route(report.title, report.body, report.type, report.channel, agency)
+        current = (active.agency.code if active.agency else None,
+                   active.category.code if active.category else None)
         new = (plan.agency.code if plan.agency else None,
-               plan.category.code if plan.category else current[1])
+               plan.category.code if plan.category else None)
         if new != current:
             different.append({
                 "tracking_id": report.tracking_id, "title": report.title, "state": report.state,

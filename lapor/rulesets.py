@@ -199,8 +199,7 @@ def _check_all(agency: Agency | None, rows: Iterable[tuple[int, Mapping[str, Any
         try:
             rule = checker.check(data, taken)
         except RuleError as exc:
-            rule_id = data.get("id") if isinstance(data, Mapping) else None
-            errors.append({"row": number, "line": (lines or {}).get(number), "rule": rule_id,
+            errors.append({"row": number, "line": (lines or {}).get(number), "rule": _named_id(data),
                            "message": str(exc)})
             continue
         taken.add(rule["id"])
@@ -212,8 +211,15 @@ def _one(checker: Checker, data: Mapping[str, Any], taken: set[str]) -> dict[str
     try:
         return checker.check(data, taken)
     except RuleError as exc:
-        rule_id = data.get("id") if isinstance(data, Mapping) else None
-        raise InvalidRules([{"row": None, "rule": rule_id, "message": str(exc)}]) from None
+        raise InvalidRules([{"row": None, "rule": _named_id(data), "message": str(exc)}]) from None
+
+
+def _named_id(data: Any) -> str | int | None:
+    """The id a refused rule gave, as an answer can carry it (a YAML id may be bytes or a set)."""
+    rule_id = data.get("id") if isinstance(data, Mapping) else None
+    if rule_id is None or (isinstance(rule_id, str | int) and not isinstance(rule_id, bool)):
+        return rule_id
+    return repr(rule_id)[:100]
 
 
 def add_rule(draft: RuleSet, data: Mapping[str, Any], position: int | None = None) -> RuleRow:

@@ -116,7 +116,11 @@ def _code_set(rule_id: Any, name: str, value: Any, allowed: frozenset[str]) -> f
         return frozenset()
     if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
         raise _fail(rule_id, f"filters.{name} must be a list, got {type(value).__name__}")
-    out = frozenset(value)
+    items = tuple(value)
+    for i, item in enumerate(items):
+        if not isinstance(item, str):
+            raise _fail(rule_id, f"filters.{name}[{i}] must be a string, got {type(item).__name__}")
+    out = frozenset(items)
     unknown = sorted(map(repr, out - allowed))
     if unknown:
         raise _fail(rule_id, f"filters.{name}: unknown {', '.join(unknown)} (allowed: {', '.join(sorted(allowed))})")

@@ -124,7 +124,8 @@ def try_text(user):
             plan = _try(args)
         except WorkflowError as exc:  # no such agency, no draft, or a draft that does not compile
             errors = {"agency": [refusal(exc)]} if exc.code == "agency_not_found" else {"_": _explained(exc)}
-    context = {"test": plan, "test_form": form, "test_errors": errors}
+    context = {"test": plan, "test_form": form, "test_errors": errors,
+               "test_draft": bool(args.get("draft")) if not errors else False}
     if is_htmx():  # htmx swaps only successful answers: errors come with 200 too
         return render_template("staff/_rules_test.html", **context)
     return render(user, owner, status=422 if errors else 200, **context)
