@@ -14,8 +14,14 @@ from lapor.models.report import late_before_the_wait
 from lapor.sla.adapter import followup_working_seconds, working_seconds
 
 
-def _count(condition):
+def count_if(condition):
     return func.sum(case((condition, 1), else_=0))
+
+
+def decided(done, due, now: datetime):
+    """A clock whose outcome is known at `now`: met (or missed) already, or its deadline gone. The
+    on-time rates divide by these: a report still within its deadline is not yet a miss."""
+    return or_(done.is_not(None), due < now)
 
 
 def scorecards(agencies: list[Agency], start: datetime, end: datetime, now: datetime) -> list[dict]:
@@ -28,8 +34,10 @@ def scorecards(agencies: list[Agency], start: datetime, end: datetime, now: date
             select(
                 Report.agency_id,
                 func.count().label("received"),
-                _count(Report.disposed_at <= Report.disposition_due_at).label("disposed_on_time"),
-                _count(Report.followed_up_at <= Report.followup_due_at).label("followed_up_on_time"),
+                count_if(Report.disposed_at <= Report.disposition_due_at).label("disposed_on_time"),
+                count_if(Report.followed_up_at <= Report.followup_due_at).label("followed_up_on_time"),
+                count_if(decided(Report.disposed_at, Report.disposition_due_at, now)).label("disposition_decided"),
+                count_if(decided(Report.followed_up_at, Report.followup_due_at, now)).label("followup_decided"),
                 func.avg(Report.rating).label("average_rating"),
             ).where(in_period).group_by(Report.agency_id)
         )
@@ -63,6 +71,8 @@ def scorecards(agencies: list[Agency], start: datetime, end: datetime, now: date
             "received": row.received if row else 0,
             "disposed_on_time": int(row.disposed_on_time or 0) if row else 0,
             "followed_up_on_time": int(row.followed_up_on_time or 0) if row else 0,
+            "disposition_decided": int(row.disposition_decided or 0) if row else 0,
+            "followup_decided": int(row.followup_decided or 0) if row else 0,
             "overdue_now": overdue.get(agency.id, 0),
             "interventions": escalations.get((agency.id, "intervention"), 0),
             "reprimands": escalations.get((agency.id, "reprimand"), 0),

@@ -278,8 +278,10 @@ DESK_MESSAGES: dict[str, tuple[str, str]] = {
     "desk.public.as_of": ("Angka per {at}; diperbarui paling lama setiap 10 menit.",
                           "Figures as of {at}; brought up to date at least every 10 minutes."),
     "desk.public.note": (
-        "Tepat waktu: disposisi dan tindak lanjut pertama sebelum batas waktu SLA, dihitung dalam hari kerja.",
-        "On time: disposition and first follow-up before the SLA deadline, counted in working days.",
+        "Tepat waktu: disposisi dan tindak lanjut pertama sebelum batas waktu SLA, dihitung dalam hari kerja, "
+        "dari laporan yang sudah ditangani atau sudah lewat batasnya.",
+        "On time: disposition and first follow-up before the SLA deadline, counted in working days, of the "
+        "reports handled already or past their deadline.",
     ),
     "desk.recap.sheet": ("Rekap", "Recap"),
     "desk.recap.xlsx": ("Unduh XLSX", "Download XLSX"),

@@ -96,3 +96,22 @@ def test_the_scorecards_api_refuses_or_swaps_a_period_that_ends_before_it_starts
                           headers=token("banten"))
     assert response.status_code in (400, 422) or response.get_json()[0]["received"] == 1, response.get_json()
 
+
+
+# 3. A report still within its deadline is not yet a miss ----------------------------------------
+
+def test_the_on_time_rates_count_only_clocks_already_decided(client, app, demo, token):
+    """One report followed up in time, one late, one received an hour ago and still within its
+    deadline: the follow-up rate is 1 of 2 decided (50%), not 1 of 3, nor 0% for a fresh report."""
+    on_time = make(app, "disposed", "TANGKAB", received=utcnow() - 10 * DAY)
+    make(app, "disposed", "TANGKAB", received=utcnow() - 10 * DAY)  # never followed up: late
+    make(app, "disposed", "TANGKAB", received=utcnow() - timedelta(hours=1))
+    with app.app_context():
+        report = _report(on_time)
+        workflow.follow_up(report, f.staff("tangkab"), report.received_at + timedelta(hours=1), "Ditangani.")
+        db.session.commit()
+    [card] = client.get("/api/v1/scorecards?agency=TANGKAB", headers=token("admin")).get_json()
+    assert (card["received"], card["followed_up_on_time"], card["followup_decided"]) == (3, 1, 2)
+    sign_in(client, demo, "banten")
+    row = dashboard_row(get(client, "/staff/pemantauan/"), "Pemerintah Kabupaten Tangerang")
+    assert "50%" in row, row

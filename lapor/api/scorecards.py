@@ -38,6 +38,11 @@ class ScorecardOut(Schema):
     received = fields.Integer()
     disposed_on_time = fields.Integer()
     followed_up_on_time = fields.Integer()
+    disposition_decided = fields.Integer(metadata={
+        "description": "reports whose disposition clock is decided (disposed, or its deadline passed)"})
+    followup_decided = fields.Integer(metadata={
+        "description": "reports whose follow-up clock is decided (followed up, or its deadline passed): "
+                       "followed_up_on_time / followup_decided is the on-time rate"})
     overdue_now = fields.Integer()
     interventions = fields.Integer()
     reprimands = fields.Integer()

@@ -10,7 +10,7 @@ from sqlalchemy import and_, case, func, or_, select
 from lapor.extensions import db
 from lapor.models import Agency, Report
 from lapor.models.report import late_before_the_wait
-from lapor.scorecard import followup_medians, scorecards
+from lapor.scorecard import count_if, decided, followup_medians, scorecards
 from lapor.web.desk.common import local_midnight, percent
 
 WEEKS = 8
@@ -28,8 +28,8 @@ def cards(agencies: list[Agency], start: datetime, end: datetime, now: datetime)
     """The scorecards, with their on-time rates as percentages."""
     result = scorecards(agencies, start, end, now)
     for card in result:
-        card["disposed_rate"] = percent(card["disposed_on_time"], card["received"])
-        card["followed_up_rate"] = percent(card["followed_up_on_time"], card["received"])
+        card["disposed_rate"] = percent(card["disposed_on_time"], card["disposition_decided"])
+        card["followed_up_rate"] = percent(card["followed_up_on_time"], card["followup_decided"])
     return result
 
 
@@ -43,17 +43,19 @@ def weekly_compliance(agency_ids, now: datetime, zone: str, weeks: int = WEEKS) 
     weekly = select(
         case(*((Report.received_at >= edges[i], i) for i in reversed(range(weeks)))).label("week"),
         _met(Report.followed_up_at, Report.followup_due_at).label("on_time"),
+        case((decided(Report.followed_up_at, Report.followup_due_at, now), 1), else_=0).label("decided"),
     ).where(Report.agency_id.in_(agency_ids), Report.received_at >= edges[0]).subquery()
     rows = db.session.execute(
-        select(weekly.c.week, func.count(), func.sum(weekly.c.on_time)).group_by(weekly.c.week)
+        select(weekly.c.week, func.count(), func.sum(weekly.c.on_time), func.sum(weekly.c.decided))
+        .group_by(weekly.c.week)
     ).all()
-    found = {week: (received, int(on_time or 0)) for week, received, on_time in rows}
+    found = {week: (received, int(on_time or 0), int(known or 0)) for week, received, on_time, known in rows}
     result = []
     for i, day in enumerate(starts):
-        received, on_time = found.get(i, (0, 0))
+        received, on_time, known = found.get(i, (0, 0, 0))
         year, week, _ = day.isocalendar()
         result.append({"week": f"{year}-W{week:02d}", "received": received, "on_time": on_time,
-                       "rate": round(100 * on_time / received) if received else None})
+                       "rate": round(100 * on_time / known) if known else None})
     return result
 
 
@@ -86,13 +88,16 @@ def _met(done, due):
 
 
 def public_figures(start: datetime, end: datetime) -> list[dict]:
-    """Per agency, over reports anyone may see (never confidential ones): counts, rates, speed."""
+    """Per agency, over reports anyone may see (never confidential ones): counts, rates (of the
+    clocks decided by `end`), speed."""
     public = and_(Report.confidential.is_(False), Report.agency_id.is_not(None),
                   Report.received_at >= start, Report.received_at < end)
     rows = db.session.execute(
         select(Report.agency_id, func.count(),
                func.sum(_met(Report.disposed_at, Report.disposition_due_at)),
-               func.sum(_met(Report.followed_up_at, Report.followup_due_at)))
+               func.sum(_met(Report.followed_up_at, Report.followup_due_at)),
+               count_if(decided(Report.disposed_at, Report.disposition_due_at, end)),
+               count_if(decided(Report.followed_up_at, Report.followup_due_at, end)))
         .where(public).group_by(Report.agency_id)
     ).all()
     agencies = {a.id: a for a in db.session.scalars(
@@ -100,8 +105,8 @@ def public_figures(start: datetime, end: datetime) -> list[dict]:
     medians = followup_medians(list(agencies.values()), public)
     result = [{
         "agency": agencies[agency_id], "received": received,
-        "disposed_rate": percent(int(disposed or 0), received),
-        "followed_up_rate": percent(int(followed or 0), received),
+        "disposed_rate": percent(int(disposed or 0), int(disposition_known or 0)),
+        "followed_up_rate": percent(int(followed or 0), int(followup_known or 0)),
         "median_hours": round(medians[agency_id], 1) if agency_id in medians else None,
-    } for agency_id, received, disposed, followed in rows]
+    } for agency_id, received, disposed, followed, disposition_known, followup_known in rows]
     return sorted(result, key=lambda r: r["agency"].name)
