@@ -115,3 +115,15 @@ def test_the_on_time_rates_count_only_clocks_already_decided(client, app, demo, 
     sign_in(client, demo, "banten")
     row = dashboard_row(get(client, "/staff/pemantauan/"), "Pemerintah Kabupaten Tangerang")
     assert "50%" in row, row
+
+
+def test_the_inbox_overdue_filter_keeps_a_report_already_late_when_the_reporter_was_asked(client, app, demo):
+    late = make(app, "disposed", "TANGKAB", received=utcnow() - 20 * DAY)
+    fresh = make(app, "disposed", "TANGKAB", received=utcnow() - timedelta(hours=1))
+    with app.app_context():
+        for tid in (late, fresh):
+            workflow.request_info(_report(tid), f.staff("tangkab"), utcnow(), "Mohon kirim foto lokasi.")
+        db.session.commit()
+    sign_in(client, demo, "tangkab")
+    page = get(client, "/staff/?overdue=1")
+    assert late in page and fresh not in page

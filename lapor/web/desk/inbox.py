@@ -14,7 +14,7 @@ from lapor.clock import utcnow
 from lapor.extensions import db
 from lapor.i18n import gettext
 from lapor.models import CHANNELS, STATES, Agency, Category, Report
-from lapor.models.report import INBOX_ORDER
+from lapor.models.report import INBOX_ORDER, late_before_the_wait
 from lapor.web.desk.common import Filters, is_htmx, local_midnight, page, paginate, zone_of
 from lapor.web.desk.deadlines import remaining
 from lapor.workflow import Actor
@@ -57,8 +57,8 @@ def filtered(actor: Actor, values: dict, zone: str, now, with_state: bool = True
     if "to" in values:
         until = local_midnight(values["to"] + timedelta(days=1), zone)
         query = query.where(Report.received_at < until)
-    if values.get("overdue"):
-        query = query.where(Report.current_due_at < now)
+    if values.get("overdue"):  # also those already late when the reporter was asked something
+        query = query.where(or_(Report.current_due_at < now, late_before_the_wait()))
     if "q" in values:
         # LIKE wildcards typed by the user are searched for literally.
         escaped = values["q"].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
