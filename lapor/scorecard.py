@@ -5,7 +5,7 @@ from __future__ import annotations
 import statistics
 from datetime import datetime
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, false, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from lapor.extensions import db
@@ -24,10 +24,24 @@ def decided(done, due, now: datetime):
     return or_(done.is_not(None), due < now)
 
 
-def scorecards(agencies: list[Agency], start: datetime, end: datetime, now: datetime) -> list[dict]:
-    """One scorecard per agency for reports received in [start, end); `overdue_now` as of `now`."""
+# Agencies (by id) and the instants [start, end) their period spans: a period of local dates is
+# cut at each agency's own midnight (WIB, WITA, WIT), so one span per time zone.
+Spans = list[tuple[list[int], datetime, datetime]]
+
+
+def within(spans: Spans, agency_column, moment_column):
+    """Rows of the spans' agencies whose moment lies in their own agency's span."""
+    return or_(*(and_(agency_column.in_(ids), moment_column >= start, moment_column < end)
+                 for ids, start, end in spans)) if spans else false()
+
+
+def scorecards(agencies: list[Agency], start: datetime, end: datetime, now: datetime,
+               spans: Spans | None = None) -> list[dict]:
+    """One scorecard per agency for reports received in [start, end) (or, given `spans`, in each
+    agency's own span); `overdue_now` as of `now`."""
     ids = [a.id for a in agencies]
-    in_period = and_(Report.agency_id.in_(ids), Report.received_at >= start, Report.received_at < end)
+    spans = spans if spans is not None else [(ids, start, end)]
+    in_period = within(spans, Report.agency_id, Report.received_at)
     totals = {
         row.agency_id: row
         for row in db.session.execute(
@@ -57,7 +71,7 @@ def scorecards(agencies: list[Agency], start: datetime, end: datetime, now: date
         (agency_id, level): n
         for agency_id, level, n in db.session.execute(
             select(Escalation.agency_id, Escalation.level, func.count()).where(
-                Escalation.agency_id.in_(ids), Escalation.at >= start, Escalation.at < end
+                within(spans, Escalation.agency_id, Escalation.at)
             ).group_by(Escalation.agency_id, Escalation.level)
         )
     }

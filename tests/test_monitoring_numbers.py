@@ -127,3 +127,19 @@ def test_the_inbox_overdue_filter_keeps_a_report_already_late_when_the_reporter_
     sign_in(client, demo, "tangkab")
     page = get(client, "/staff/?overdue=1")
     assert late in page and fresh not in page
+
+
+# 2. A month of an agency in WIT, looked at by a coordinator in WIB ------------------------------
+
+def test_a_jayapura_report_of_1_march_wit_is_in_jayapuras_march_for_a_wib_coordinator(client, app, demo):
+    from datetime import UTC, datetime
+
+    # 1 March 2026 00:30 WIT (Asia/Jayapura, UTC+9) = 28 February 15:30 UTC = 22:30 WIB.
+    make(app, "disposed", "JAYAPURA", received=datetime(2026, 2, 28, 15, 30, tzinfo=UTC))
+    # 28 February 23:30 WIB = 1 March 01:30 WIT: February's in Jakarta (TANGKAB's zone).
+    make(app, "disposed", "TANGKAB", received=datetime(2026, 2, 28, 16, 30, tzinfo=UTC))
+    sign_in(client, demo, "ombudsman")
+    march = recap_rows(client, "&from=2026-03-01&to=2026-03-31")
+    february = recap_rows(client, "&from=2026-02-01&to=2026-02-28")
+    assert (march["JAYAPURA"]["Diterima"], february["JAYAPURA"]["Diterima"]) == ("1", "0")
+    assert (march["TANGKAB"]["Diterima"], february["TANGKAB"]["Diterima"]) == ("0", "1")

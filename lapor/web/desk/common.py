@@ -143,6 +143,21 @@ def period(args, zone: str, default_days: int = 30):
     return first, last, local_midnight(first, zone), end, filters
 
 
+def zone_spans(agencies, first: date, last: date, until: datetime | None = None,
+               ) -> list[tuple[list[int], datetime, datetime]]:
+    """The local dates first..last as instants for each agency's own zone (``scorecard.Spans``):
+    a WIT agency's March begins two hours before a WIB one's. `until`: a period that runs up to
+    now (no end date chosen) ends no sooner than that, where a zone ahead has begun tomorrow."""
+    by_zone: dict[str, list[int]] = {}
+    for agency in agencies:
+        by_zone.setdefault(agency.timezone, []).append(agency.id)
+    spans = []
+    for zone, ids in sorted(by_zone.items()):
+        end = local_midnight(last + timedelta(days=1), zone)
+        spans.append((ids, local_midnight(first, zone), max(end, until) if until else end))
+    return spans
+
+
 def percent(part: int, whole: int) -> str:
     return f"{round(100 * part / whole)}%" if whole else "–"
 

@@ -8,7 +8,7 @@ from lapor import access
 from lapor.clock import utcnow
 from lapor.i18n import gettext
 from lapor.web.desk import figures
-from lapor.web.desk.common import page, period, staff_only, zone_of
+from lapor.web.desk.common import page, period, staff_only, zone_of, zone_spans
 from lapor.web.desk.deadlines import remaining
 from lapor.workflow import Actor
 
@@ -24,7 +24,8 @@ def index(user):
     first, last, start, end, filters = period(request.args, zone)
     agencies = figures.agencies_within(access.watchable_agency_ids(actor))
     ids = [a.id for a in agencies]
-    cards = figures.cards(agencies, start, end, now)
+    until = None if "to" in filters.values else now  # "the last 30 days" run up to now everywhere
+    cards = figures.cards(agencies, start, end, now, zone_spans(agencies, first, last, until))
     active = [c for c in cards if any(c[name] for name in TOTALS)]
     totals = {name: sum(c[name] for c in cards) for name in TOTALS}
     weekly = figures.weekly_compliance(ids, now, zone)

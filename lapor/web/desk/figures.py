@@ -10,7 +10,7 @@ from sqlalchemy import and_, case, func, or_, select
 from lapor.extensions import db
 from lapor.models import Agency, Report
 from lapor.models.report import late_before_the_wait
-from lapor.scorecard import count_if, decided, followup_medians, scorecards
+from lapor.scorecard import count_if, decided, followup_medians, scorecards, within
 from lapor.web.desk.common import local_midnight, percent
 
 WEEKS = 8
@@ -24,9 +24,10 @@ def agencies_within(ids: set[int] | None) -> list[Agency]:
     return list(db.session.scalars(query))
 
 
-def cards(agencies: list[Agency], start: datetime, end: datetime, now: datetime) -> list[dict]:
-    """The scorecards, with their on-time rates as percentages."""
-    result = scorecards(agencies, start, end, now)
+def cards(agencies: list[Agency], start: datetime, end: datetime, now: datetime,
+          spans=None) -> list[dict]:
+    """The scorecards (over `spans`, each agency's own, when given), on-time rates as percentages."""
+    result = scorecards(agencies, start, end, now, spans)
     for card in result:
         card["disposed_rate"] = percent(card["disposed_on_time"], card["disposition_decided"])
         card["followed_up_rate"] = percent(card["followed_up_on_time"], card["followup_decided"])
@@ -68,12 +69,13 @@ def overdue_reports(agency_ids: list[int], now: datetime, limit: int = 20) -> li
     ))
 
 
-def breakdown(agency_ids: list[int], start: datetime, end: datetime, column) -> dict[int, dict]:
-    """Reports received in [start, end) per agency and value of `column` (category or channel)."""
+def breakdown(agency_ids: list[int], start: datetime, end: datetime, column, spans=None) -> dict[int, dict]:
+    """Reports received in [start, end) (or each agency's own span) per agency and value of
+    `column` (category or channel)."""
     rows = db.session.execute(
         select(Report.agency_id, column, func.count())
-        .where(Report.agency_id.in_(agency_ids), Report.received_at >= start,
-               Report.received_at < end)
+        .where(within(spans if spans is not None else [(agency_ids, start, end)],
+                      Report.agency_id, Report.received_at))
         .group_by(Report.agency_id, column)
     )
     result: dict[int, dict] = {}

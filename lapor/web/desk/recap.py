@@ -15,7 +15,7 @@ from lapor.i18n import gettext
 from lapor.models import CHANNELS, Category, Report
 from lapor.spreadsheet import as_text
 from lapor.web.desk import figures
-from lapor.web.desk.common import page, period, signed_in, zone_of
+from lapor.web.desk.common import page, period, signed_in, zone_of, zone_spans
 from lapor.workflow import Actor
 
 bp = Blueprint("recap", __name__)
@@ -29,9 +29,11 @@ def index(user):
     first, last, start, end, filters = period(request.args, zone)
     agencies = figures.agencies_within(access.watchable_agency_ids(actor))
     ids = [a.id for a in agencies]
-    cards = figures.cards(agencies, start, end, now)
-    by_category = figures.breakdown(ids, start, end, Report.category_id)
-    by_channel = figures.breakdown(ids, start, end, Report.channel)
+    until = None if "to" in filters.values else now  # "the last 30 days" run up to now everywhere
+    spans = zone_spans(agencies, first, last, until)  # each agency's dates in its own zone
+    cards = figures.cards(agencies, start, end, now, spans)
+    by_category = figures.breakdown(ids, start, end, Report.category_id, spans)
+    by_channel = figures.breakdown(ids, start, end, Report.channel, spans)
     categories = db.session.scalars(select(Category).order_by(Category.name)).all()
     rows = [{**card, "id": agency.id} for agency, card in zip(agencies, cards, strict=True)]
     table = Recap(rows, categories, by_category, by_channel)
