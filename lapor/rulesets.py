@@ -34,6 +34,9 @@ FORMATS = ("yaml", "csv")
 # says the same (lapor.api.rules_schemas).
 KEY_MAX, NAME_MAX, REGEX_MAX, PRIORITIES = 64, 200, 500, (-1000, 1000)
 KEYWORD_MAX = 200  # characters of one keyword as written
+# Separate the keywords of a list in the desk's form (",") and in CSV files (";"): inside one
+# keyword they would split it on the next save or import. Matching reads them as spaces anyway.
+KEYWORD_SEPARATORS = (",", ";")
 
 
 def find_rule(row_id: int) -> RuleRow:
@@ -153,8 +156,13 @@ class Checker:
         if not PRIORITIES[0] <= rule.priority <= PRIORITIES[1]:
             raise RuleError(where + f"priority must be between {PRIORITIES[0]} and {PRIORITIES[1]}, "
                                     f"got {rule.priority}")
-        if any(len(keyword) > KEYWORD_MAX for kind in KEYWORD_KINDS for keyword in getattr(rule, kind)):
+        keywords = [keyword for kind in KEYWORD_KINDS for keyword in getattr(rule, kind)]
+        if any(len(keyword) > KEYWORD_MAX for keyword in keywords):
             raise RuleError(where + f"a keyword is limited to {KEYWORD_MAX} characters")
+        split = next((k for k in keywords if any(mark in k for mark in KEYWORD_SEPARATORS)), None)
+        if split is not None:
+            raise RuleError(where + f"the keyword {split!r} holds ',' or ';', which separate keywords; "
+                                    "write a space instead (matching reads them as one)")
         if rule.regex is not None and len(rule.regex) > REGEX_MAX:
             raise RuleError(where + f"the regex is limited to {REGEX_MAX} characters")
         if rule.regex is not None and regex_gives_up(rule.regex):

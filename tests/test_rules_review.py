@@ -112,3 +112,13 @@ def test_desk_test_box_does_not_claim_the_draft_was_used_when_it_was_not(client,
                               headers=HTMX))
     assert "diuji dengan draf" not in answer, answer[:800]
 
+
+
+@pytest.mark.parametrize("keyword", ["pungutan 1,5 juta", "jalan;rusak"])
+def test_a_keyword_holding_a_list_separator_is_refused_not_split_later(client, token, keyword):
+    """"," separates keywords in the desk's form and ";" in CSV files: a keyword holding one came
+    back as two after a save or an export and import, and the rule matched more than it said."""
+    response = client.post("/api/v1/rules", headers=token("tangkab"), json={
+        "key": "pungli", "name": "Pungutan liar", "target": "DPUPRTANGKAB", "keywords": {"any": [keyword]}})
+    assert response.status_code == 422, response.get_json()
+    assert "write a space instead" in str(response.get_json())
