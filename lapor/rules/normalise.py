@@ -5,8 +5,10 @@ so that the keyword ``Jln. Rusak`` matches the text ``jalan rusak``:
 
 1. Unicode NFKD, case folding, and removal of every combining mark (Unicode
    category M*): ``sekolàh`` → ``sekolah``, ``Ｊａｌａｎ`` → ``jalan``.
-2. Everything that is not a letter or a digit (punctuation, symbols, ``_``,
-   any whitespace) becomes a separator; tokens are joined by single spaces.
+2. Apostrophes and invisible format characters are dropped (``Jum'at`` → ``jumat``,
+   a soft hyphen or zero-width space inside a word too); everything else that is not a letter or a digit
+   (punctuation, symbols, ``_``, any whitespace) becomes a separator; tokens are joined by
+   single spaces.
 3. A run of three or more of the same *letter* becomes one letter:
    ``rusakkkk`` → ``rusak``, ``tolooong`` → ``tolong``. Runs of two are kept
    because Indonesian has legitimate double letters (``saat``, ``taat``,
@@ -50,6 +52,11 @@ __all__ = [
 # ASCII bytes: letters lowercased, digits kept, everything else a space.
 _BYTE_TABLE = bytes(
     (ord(chr(i).lower()) if chr(i).isalnum() else 32) if i < 128 else i for i in range(256))
+# Characters that join rather than separate: apostrophes inside words (Jum'at, Jum’at) and the
+# invisible format characters text pasted from the web or a word processor carries (soft hyphen,
+# zero-width space and joiners, direction marks, word joiner, BOM). They are dropped, not spaces.
+_JOINING = re.compile("['\u2018\u2019\u02bc\u00ad\u200b-\u200f\u2060-\u2064\ufeff]")
+_JOINING_ASCII = b"'"
 # Non-word characters (and "_", which \w includes) in already folded text.
 _NON_WORD = re.compile(r"[\W_]+")
 # A letter (word character that is neither a digit nor "_") repeated 3+ times.
@@ -107,21 +114,21 @@ def _fold(text: str) -> str:
     The result has only letters, digits and spaces (not yet collapsed).
     """
     if text.isascii():
-        return text.encode().translate(_BYTE_TABLE).decode()
+        return text.encode().translate(_BYTE_TABLE, _JOINING_ASCII).decode()
     s = unicodedata.normalize("NFKD", text).casefold()
     if not s.isascii():
         # casefold can produce decomposable or combining characters again.
         s = unicodedata.normalize("NFKD", s)
         s = "".join([c for c in s if c < "\x80" or not _is_mark(c)])
-    return _NON_WORD.sub(" ", s)
+    return _NON_WORD.sub(" ", _JOINING.sub("", s))
 
 
 def _fold_char(char: str) -> str:
     """``_fold`` for one character, without the separator step."""
     if char < "\x80":
-        return char.lower()
+        return "" if char == "'" else char.lower()
     s = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", char).casefold())
-    return "".join([c for c in s if not _is_mark(c)])
+    return _JOINING.sub("", "".join([c for c in s if not _is_mark(c)]))
 
 
 def _first_group(match: re.Match) -> str:
@@ -222,7 +229,7 @@ class Normaliser:
             if not folded.isascii():
                 return " " + " ".join(self._expand(_squeeze(folded).split())) + " ", True
             text = folded
-        tokens = text.encode().translate(_BYTE_TABLE).split()
+        tokens = text.encode().translate(_BYTE_TABLE, _JOINING_ASCII).split()
         if not tokens:
             return "  ", True
         if not self._byte_keys.isdisjoint(tokens):

@@ -5,6 +5,7 @@ from hypothesis import strategies as st
 from lapor.rules.normalise import (
     Normaliser,
     default_abbreviations,
+    default_normaliser,
     normalise,
     parse_abbreviations,
 )
@@ -148,3 +149,19 @@ def test_matcher_scan_normalises_like_the_normaliser(text):
     texts, _ = ruleset._scan(text, text)
     assert texts == (Normaliser().padded(text),) * 2
     assert texts[0] == " " + normalise(text) + " " or (texts[0] == "  " and normalise(text) == "")
+
+
+@pytest.mark.parametrize("text", ["Jum'at", "Jum’at", "JUM'AT", "jum\u00adat", "jum\u200bat", "\ufeffjumat"])
+def test_apostrophes_and_invisible_characters_join_a_word_rather_than_split_it(text):
+    assert normalise(text) == "jumat"
+    assert default_normaliser().padded(text) == " jumat "
+    assert default_normaliser().normalise_with_spans(text).text == "jumat"
+
+
+def test_a_keyword_with_an_apostrophe_matches_the_word_written_without_one():
+    from lapor.rules import Rule, compile_rules
+
+    rule = Rule(id="r", name="r", owner="NAS", target="PU", any=("jum'at",))
+    assert compile_rules([rule]).match("", "Sejak hari Jumat jalan ditutup")
+    assert compile_rules([Rule(id="s", name="s", owner="NAS", target="PU", any=("jumat",))]).match(
+        "", "Sejak hari Jum’at jalan ditutup")
