@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from lapor.extensions import db
+from lapor.intake import find_agency
 from lapor.models import TIMEZONES, Agency, subtree_ids
 from lapor.queue import add_work
 from lapor.workflow import Actor, InvalidInput, NotAllowed, StateConflict
@@ -39,15 +40,12 @@ def _sysadmin(actor: Actor) -> None:
 def _parent(code: str | None, agency: Agency | None = None) -> Agency | None:
     """The parent named `code`. None only for the root of the tree, and there is one root: an
     agency at the top would make its dispatchers national ones, who see every report."""
-    if code is None:
+    if not code:
         root = db.session.scalars(select(Agency).where(Agency.parent_id.is_(None))).first()
         if root is not None and root is not agency:
             raise InvalidInput("agency_parent_required", root=root.code)
         return None
-    parent = db.session.scalars(select(Agency).where(Agency.code == code.upper())).first()
-    if parent is None:
-        raise InvalidInput("agency_not_found", agency=code)
-    return parent
+    return find_agency(code)
 
 
 def _free(column, value: str | None, agency: Agency | None, conflict: str) -> None:

@@ -7,7 +7,7 @@ import os
 import smtplib
 import ssl
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from email.message import EmailMessage
 from email.utils import make_msgid
 
@@ -15,7 +15,7 @@ from flask import current_app
 
 from lapor.extensions import db
 from lapor.models import OutgoingMessage
-from lapor.queue import SEND_HOLD_SECONDS, NotYet, hold_send, is_last_attempt, release_send
+from lapor.queue import at_the_gateway, is_last_attempt
 
 log = logging.getLogger(__name__)
 
@@ -62,12 +62,7 @@ def send_email(payload: dict, now: datetime) -> str:
         # No mail server configured: say so on the message instead of retrying in vain.
         message.state, message.last_error = "failed", "LAPOR_SMTP_HOST is not set"
         return "not configured"
-    if not hold_send(message.id):  # another run is at the mail server with it
-        raise NotYet(now + timedelta(seconds=SEND_HOLD_SECONDS))
-    handed = False
-    try:
-        message.attempts += 1
-        db.session.commit()  # on record before the mail server has it (see kannel.send_sms)
+    with at_the_gateway(message, now):
         try:
             _deliver(settings, message)
         except SendError as exc:
@@ -77,10 +72,6 @@ def send_email(payload: dict, now: datetime) -> str:
             db.session.commit()
             log.warning("email %s not sent (attempt %d): %s", message.id, message.attempts, exc)
             raise
-        handed = True
-    finally:
-        if not handed:
-            release_send(message.id)
     message.state = "sent"
     message.sent_at = now
     message.last_error = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from flask import current_app, has_app_context
@@ -82,23 +83,36 @@ def note_slow_sends(topic: str) -> None:
 SEND_HOLD_SECONDS = 60
 
 
-def hold_send(message_id: int) -> bool:
-    """Whether this run may hand message `message_id` to its gateway now: False while another run
-    of the same work is doing so (a relay's copy, a second worker; on SQLite no row lock keeps it
-    out). Without Redis nothing else can have taken the job, so it may."""
-    try:
-        key = f"{current_app.config['LAPOR'].queue_name}:sending:{message_id}"
-        return bool(redis_ext.client().set(key, 1, nx=True, ex=SEND_HOLD_SECONDS))
-    except RedisError:
-        return True
+def _sending_key(message_id: int) -> str:
+    return f"{current_app.config['LAPOR'].queue_name}:sending:{message_id}"
 
 
-def release_send(message_id: int) -> None:
-    """Let another run send the message at once: this one did not hand it to the gateway."""
+@contextmanager
+def at_the_gateway(message, now: datetime):
+    """Around one hand-over of `message` (an OutgoingMessage) to its gateway, in a send handler.
+
+    Another run of the same work (a relay's copy, a second worker; SQLite has no row lock to keep
+    it out) waits: NotYet until this run's hold lapses. The attempt is committed before the
+    block, so a send that reaches the gateway is counted even if the commit of its outcome fails.
+    A block that raises (the gateway refused, or never got the message) lets the next run send at
+    once; one that completes keeps the hold, since a second run now would send it twice. Without
+    Redis nothing else can have taken the job, and the hold is skipped."""
     try:
-        redis_ext.client().delete(f"{current_app.config['LAPOR'].queue_name}:sending:{message_id}")
+        held = redis_ext.client().set(_sending_key(message.id), 1, nx=True, ex=SEND_HOLD_SECONDS)
     except RedisError:
-        pass
+        held = True
+    if not held:
+        raise NotYet(now + timedelta(seconds=SEND_HOLD_SECONDS))
+    try:
+        message.attempts += 1
+        db.session.commit()
+        yield
+    except BaseException:
+        try:
+            redis_ext.client().delete(_sending_key(message.id))
+        except RedisError:
+            pass
+        raise
 
 
 def add_work(topic: str, payload: dict, now: datetime) -> OutboxItem:

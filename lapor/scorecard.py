@@ -35,7 +35,7 @@ def within(spans: Spans, agency_column, moment_column):
                  for ids, start, end in spans)) if spans else false()
 
 
-def scorecards(agencies: list[Agency], start: datetime, end: datetime, now: datetime,
+def scorecards(agencies: list[Agency], start: datetime | None, end: datetime | None, now: datetime,
                spans: Spans | None = None) -> list[dict]:
     """One scorecard per agency for reports received in [start, end) (or, given `spans`, in each
     agency's own span); `overdue_now` as of `now`."""

@@ -240,10 +240,7 @@ def redispose(report, actor, now, agency: Agency, note=None):
         raise InvalidInput("not_a_sub_unit", agency=agency.code)
     _move(report, actor, "disposed", now, kind="redisposed", agency=agency, message=note)
     if report.agency is not None and not is_unit_of(agency, report.agency.id):
-        # Passed to another agency (not one of the holder's units): what the holder did is not
-        # the new one's follow-up, as for a return; its clock runs again from receipt.
-        report.followed_up_at = None
-        report.followup_working_seconds = None
+        _forget_follow_up(report)  # passed to another agency, not to one of the holder's units
     report.agency = agency
     refresh_deadlines(report)
 
@@ -255,10 +252,15 @@ def return_report(report, actor, now, reason: str):
     _move(report, actor, "received", now, kind="returned", reason=reason, public=False)
     report.agency = None
     report.agency_id = None
-    # What this agency did is not the next one's follow-up: its clock runs again from receipt.
+    _forget_follow_up(report)
+    refresh_deadlines(report)
+
+
+def _forget_follow_up(report) -> None:
+    """The report leaves the agency that followed it up: what that agency did is not the next
+    one's follow-up, whose clock runs again from receipt (and is not credited on its scorecard)."""
     report.followed_up_at = None
     report.followup_working_seconds = None
-    refresh_deadlines(report)
 
 
 def follow_up(report, actor, now, message: str, final: bool = False):

@@ -16,8 +16,9 @@ from lapor.channels import sms
 from lapor.channels.subdomain import MAIN_SITE_LABELS
 from lapor.clock import utcnow
 from lapor.extensions import db
+from lapor.intake import find_agency
 from lapor.models import TIMEZONES, Agency, Category
-from lapor.workflow import NotFound
+from lapor.workflow import InvalidInput, NotFound
 
 blp = Blueprint("directory", __name__, description="Agencies and categories")
 STAFF = [{"bearer": []}]
@@ -104,12 +105,11 @@ def _detail(agency: Agency) -> dict:
 
 
 def _agency(code: str) -> Agency:
-    found = None
-    if "\x00" not in code:
-        found = db.session.scalars(select(Agency).where(Agency.code == code.upper())).first()
-    if found is None:
-        raise NotFound("agency_not_found", agency=code.replace("\x00", ""))
-    return found
+    """The agency a path names: as intake finds it, but a 404 when there is none."""
+    try:
+        return find_agency(code)
+    except InvalidInput as exc:
+        raise NotFound(exc.code, **exc.params) from None
 
 
 @blp.route("/agencies", methods=["GET"])

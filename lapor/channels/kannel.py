@@ -21,7 +21,7 @@ import logging
 import os
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from urllib.error import HTTPError, URLError
 from urllib.parse import parse_qsl, quote, urlencode
 from urllib.request import ProxyHandler, build_opener
@@ -36,7 +36,7 @@ from lapor.clock import utcnow
 from lapor.extensions import db
 from lapor.models import Agency, OutgoingMessage, Report
 from lapor.phones import normalise_phone
-from lapor.queue import SEND_HOLD_SECONDS, NotYet, add_work, hold_send, is_last_attempt, release_send
+from lapor.queue import add_work, at_the_gateway, is_last_attempt
 from lapor.workflow import CITIZEN, NewReport, StateConflict
 
 log = logging.getLogger(__name__)
@@ -310,14 +310,7 @@ def send_sms(payload: dict, now: datetime) -> str:
         # No gateway configured: say so on the message instead of retrying in vain.
         _advance(message.id, "failed", last_error="LAPOR_KANNEL_SENDSMS_URL is not set")
         return "not configured"
-    if not hold_send(message.id):  # another run is at the gateway with it: see after its hold
-        raise NotYet(now + timedelta(seconds=SEND_HOLD_SECONDS))
-    handed = False
-    try:
-        # The attempt is on record before the gateway has the message: should the commit of
-        # "sent" fail afterwards, the retry that sends it again is counted too.
-        message.attempts += 1
-        db.session.commit()
+    with at_the_gateway(message, now):
         try:
             accepted = _sendsms(settings(), message)
         except SendError as exc:
@@ -327,10 +320,6 @@ def send_sms(payload: dict, now: datetime) -> str:
             db.session.commit()
             log.warning("SMS %s not sent (attempt %d): %s", message.id, message.attempts, exc)
             raise
-        handed = True  # kept held: a second run now would send it twice
-    finally:
-        if not handed:
-            release_send(message.id)
     message.sent_at = now
     message.last_error = None
     _advance(message.id, "sent")  # a delivery report that came first keeps its later state

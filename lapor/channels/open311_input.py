@@ -166,9 +166,10 @@ def new_report(fields: dict[str, str], service_name: str | None = None) -> NewRe
     """The request checked by the API's own schema, as the NewReport every channel makes. The
     spec makes the description optional (an app may send a service, a place and a photo): then
     the report says what and where, "<service> di <place>"."""
+    place = location(fields)
     description = fields.get("description", "").strip()
     if not description and service_name:
-        description = f"{service_name} di {location(fields)}"
+        description = f"{service_name} di {place}"
     media_url = fields.get("media_url", "").strip()
     if media_url and not is_web_url(media_url):
         raise Open311Error(400, gettext("open311.error.media_url"))
@@ -177,7 +178,7 @@ def new_report(fields: dict[str, str], service_name: str | None = None) -> NewRe
     contact = {"name": name, "phone": fields.get("phone", "").strip(),
                "email": fields.get("email", "").strip()}
     data = {"type": fields.get(f"attribute[{TYPE_ATTRIBUTE}]", "").strip() or "complaint",
-            "location": location(fields),
+            "location": place,
             "reporter": {key: value for key, value in contact.items() if value}}
     if description:
         data.update(title=title_for(description), body=with_media(description, media_url))

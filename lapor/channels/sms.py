@@ -36,12 +36,11 @@ _UTF16 = {"utf-16be", "utf16-be", "utf-16", "ucs-2", "ucs2", "ucs-2be"}
 _LATIN = {"iso-8859-1", "iso8859-1", "latin1", "latin-1"}
 _WINDOWS = {"windows-1252", "cp1252"}  # Kannel's name for 7-bit text: 0x80-0x9f are € ’ “ – ...
 
+GSM7_EXTENSION = frozenset("\f^{}\\[~]|€")  # the extension table: two septets each, but still GSM-7
 GSM7 = frozenset(
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡"
     "ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
-    "\f^{}\\[~]|€"  # the extension table: two septets each, but still GSM-7
-)
-GSM7_EXTENSION = frozenset("\f^{}\\[~]|€")
+) | GSM7_EXTENSION
 
 
 @dataclass(frozen=True)

@@ -53,10 +53,10 @@ def may(report: Report, actor: Actor, transition: str) -> bool:
     return True
 
 
-def allowed_actions(report: Report, actor: Actor) -> list[str]:
-    """The forms to show this viewer now: the workflow's own rule for role, state and reach."""
+def allowed_actions(report: Report, actor: Actor, now: datetime) -> list[str]:
+    """The forms to show this viewer at `now`: the workflow's own rule for role, state and reach."""
     names = [name for name, steps in ACTIONS.items() if any(may(report, actor, s) for s in steps)]
-    if "extend" in names and workflow.extension_refused(report, utcnow()) is not None:
+    if "extend" in names and workflow.extension_refused(report, now) is not None:
         names.remove("extend")  # not under this policy, taken already, or too late
     if "flags" in names and report.anonymous and report.confidential:
         names.remove("flags")  # both set, and neither can be cleared: nothing left to do

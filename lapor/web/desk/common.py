@@ -143,11 +143,12 @@ def period(args, zone: str, default_days: int = 30):
     return first, last, local_midnight(first, zone), end, filters
 
 
-def zone_spans(agencies, first: date, last: date, until: datetime | None = None,
+def zone_spans(agencies, first: date, last: date, filters: Filters, now: datetime,
                ) -> list[tuple[list[int], datetime, datetime]]:
-    """The local dates first..last as instants for each agency's own zone (``scorecard.Spans``):
-    a WIT agency's March begins two hours before a WIB one's. `until`: a period that runs up to
-    now (no end date chosen) ends no sooner than that, where a zone ahead has begun tomorrow."""
+    """``period``'s dates first..last as instants for each agency's own zone (``scorecard.Spans``):
+    a WIT agency's March begins two hours before a WIB one's. A period without an end date chosen
+    (the last 30 days) runs up to `now` everywhere, also where a zone ahead has begun tomorrow."""
+    until = None if "to" in filters.values else now
     by_zone: dict[str, list[int]] = {}
     for agency in agencies:
         by_zone.setdefault(agency.timezone, []).append(agency.id)

@@ -21,11 +21,10 @@ TOTALS = ("received", "disposed_on_time", "followed_up_on_time", "overdue_now", 
 @staff_only("coordinator", "sysadmin")
 def index(user):
     actor, zone, now = Actor.staff(user), zone_of(user), utcnow()
-    first, last, start, end, filters = period(request.args, zone)
+    first, last, _, _, filters = period(request.args, zone)
     agencies = figures.agencies_within(access.watchable_agency_ids(actor))
     ids = [a.id for a in agencies]
-    until = None if "to" in filters.values else now  # "the last 30 days" run up to now everywhere
-    cards = figures.cards(agencies, start, end, now, zone_spans(agencies, first, last, until))
+    cards = figures.cards(agencies, zone_spans(agencies, first, last, filters, now), now)
     active = [c for c in cards if any(c[name] for name in TOTALS)]
     totals = {name: sum(c[name] for c in cards) for name in TOTALS}
     weekly = figures.weekly_compliance(ids, now, zone)

@@ -10,7 +10,7 @@ from sqlalchemy import and_, case, func, or_, select
 from lapor.extensions import db
 from lapor.models import Agency, Report
 from lapor.models.report import late_before_the_wait
-from lapor.scorecard import count_if, decided, followup_medians, scorecards, within
+from lapor.scorecard import Spans, count_if, decided, followup_medians, scorecards, within
 from lapor.web.desk.common import local_midnight, percent
 
 WEEKS = 8
@@ -24,10 +24,10 @@ def agencies_within(ids: set[int] | None) -> list[Agency]:
     return list(db.session.scalars(query))
 
 
-def cards(agencies: list[Agency], start: datetime, end: datetime, now: datetime,
-          spans=None) -> list[dict]:
-    """The scorecards (over `spans`, each agency's own, when given), on-time rates as percentages."""
-    result = scorecards(agencies, start, end, now, spans)
+def cards(agencies: list[Agency], spans: Spans, now: datetime) -> list[dict]:
+    """The scorecards over each agency's own span (``common.zone_spans``), on-time rates as
+    percentages."""
+    result = scorecards(agencies, None, None, now, spans)
     for card in result:
         card["disposed_rate"] = percent(card["disposed_on_time"], card["disposition_decided"])
         card["followed_up_rate"] = percent(card["followed_up_on_time"], card["followup_decided"])
@@ -69,13 +69,12 @@ def overdue_reports(agency_ids: list[int], now: datetime, limit: int = 20) -> li
     ))
 
 
-def breakdown(agency_ids: list[int], start: datetime, end: datetime, column, spans=None) -> dict[int, dict]:
-    """Reports received in [start, end) (or each agency's own span) per agency and value of
-    `column` (category or channel)."""
+def breakdown(spans: Spans, column) -> dict[int, dict]:
+    """Reports received in each agency's own span, per agency and value of `column` (category or
+    channel)."""
     rows = db.session.execute(
         select(Report.agency_id, column, func.count())
-        .where(within(spans if spans is not None else [(agency_ids, start, end)],
-                      Report.agency_id, Report.received_at))
+        .where(within(spans, Report.agency_id, Report.received_at))
         .group_by(Report.agency_id, column)
     )
     result: dict[int, dict] = {}

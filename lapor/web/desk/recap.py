@@ -26,14 +26,12 @@ COLUMNS = ("received", "disposed_on_time", "followed_up_on_time", "overdue_now",
 @signed_in
 def index(user):
     actor, zone, now = Actor.staff(user), zone_of(user), utcnow()
-    first, last, start, end, filters = period(request.args, zone)
+    first, last, _, _, filters = period(request.args, zone)
     agencies = figures.agencies_within(access.watchable_agency_ids(actor))
-    ids = [a.id for a in agencies]
-    until = None if "to" in filters.values else now  # "the last 30 days" run up to now everywhere
-    spans = zone_spans(agencies, first, last, until)  # each agency's dates in its own zone
-    cards = figures.cards(agencies, start, end, now, spans)
-    by_category = figures.breakdown(ids, start, end, Report.category_id, spans)
-    by_channel = figures.breakdown(ids, start, end, Report.channel, spans)
+    spans = zone_spans(agencies, first, last, filters, now)  # each agency's dates in its own zone
+    cards = figures.cards(agencies, spans, now)
+    by_category = figures.breakdown(spans, Report.category_id)
+    by_channel = figures.breakdown(spans, Report.channel)
     categories = db.session.scalars(select(Category).order_by(Category.name)).all()
     rows = [{**card, "id": agency.id} for agency, card in zip(agencies, cards, strict=True)]
     table = Recap(rows, categories, by_category, by_channel)

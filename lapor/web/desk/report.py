@@ -51,8 +51,8 @@ def render_report(user, tracking_id: str, failed=None):
     """The page; `failed` = (action, Rejected) shows that form again with its errors."""
     actor = Actor.staff(user)
     report = access.staff_report(actor, tracking_id)
-    allowed = actions.allowed_actions(report, actor)
     now = utcnow()
+    allowed = actions.allowed_actions(report, actor, now)
     routing = explain.latest_routing(report)
     return page(
         "staff/report.html", user, status=failed[1].status if failed else 200,

@@ -70,5 +70,5 @@ def _row(report: Report, actor: Actor, now) -> dict:
         "routing": routing,
         "details": explain.details(routing.data if routing else None),
         "candidates": explain.candidates(routing.data if routing else None),
-        "actions": [a for a in actions.allowed_actions(report, actor) if a in ROW_ACTIONS],
+        "actions": [a for a in actions.allowed_actions(report, actor, now) if a in ROW_ACTIONS],
     }
