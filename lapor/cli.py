@@ -169,6 +169,8 @@ def users_create(username, password, role, agency_code, full_name, email) -> Non
                     created_at=utcnow())
         user.set_password(password)
         database.session.add(user)
+        _log("user.create", username, {"role": role, "agency": agency.code if agency else None,
+                                       "name": full_name, "email": email})
         database.session.commit()
     click.echo(f"created {role} {username}" + (f" at {agency_code.upper()}" if agency_code else ""))
 
@@ -182,9 +184,19 @@ def users_email(username: str, email: str | None) -> None:
 
     email = _checked_email(email)
     with _app().app_context():
-        _user(username).email = email
+        user = _user(username)
+        if user.email != email:
+            _log("user.email", username, {"email": [user.email, email]})
+        user.email = email
         database.session.commit()
     click.echo(f"{username}: escalations to {email}" if email else f"{username}: no escalation emails")
+
+
+def _log(action: str, subject: str, data: dict | None = None) -> None:
+    """An entry in the administration log for a change made here, in the caller's app context."""
+    from lapor import audit
+
+    audit.record(None, action, subject, utcnow(), data)
 
 
 def _user(username: str):
@@ -235,7 +247,10 @@ def _set_active(username: str, active: bool) -> None:
     from lapor.extensions import db as database
 
     with _app().app_context():
-        _user(username).active = active
+        user = _user(username)
+        if user.active != active:
+            _log("user.activate" if active else "user.deactivate", username)
+        user.active = active
         database.session.commit()
 
 
@@ -251,6 +266,7 @@ def users_password(username: str, password: str) -> None:
         raise click.BadParameter("at least 8 characters", param_hint="--password")
     with _app().app_context():
         _user(username).set_password(password)
+        _log("user.password", username)
         database.session.commit()
     click.echo(f"{username}: new password set; earlier tokens no longer work")
 
@@ -317,6 +333,23 @@ def sla_backfill() -> None:
         click.echo(f"{backfill_followup_seconds()} report(s) filled in")
 
 
+@main.command("audit")
+@click.option("--action", default=None, help="One action (agency.update) or every action of a kind (agency).")
+@click.option("--subject", default=None, help="An agency code, a username, a date, a policy code ...")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 10000))
+def audit_log(action: str | None, subject: str | None, limit: int) -> None:
+    """The administration log, newest first: who changed agencies, calendars, policies, rules,
+    accounts and API keys, and from what to what."""
+    import json
+
+    from lapor import audit
+
+    with _app().app_context():
+        for entry in audit.entries(action=action, subject=subject, limit=limit):
+            data = json.dumps(entry.data, ensure_ascii=False, sort_keys=True) if entry.data else ""
+            click.echo(f"{entry.at.isoformat()}\t{entry.actor_name}\t{entry.action}\t{entry.subject}\t{data}".rstrip())
+
+
 @main.group()
 def apikeys() -> None:
     """Open311 client applications' api_keys."""
@@ -334,6 +367,8 @@ def apikeys_create(name: str) -> None:
         raise click.BadParameter("1 to 100 characters", param_hint="--name")
     with _app().app_context():
         key, secret = issue_key(name, utcnow())
+        database.session.flush()
+        _log("apikey.create", f"api_key #{key.id}", {"name": name})
         database.session.commit()
         click.echo(f"api_key #{key.id} for {name} (shown only now):", err=True)
     click.echo(secret)
@@ -364,7 +399,9 @@ def apikeys_revoke(key_id: int) -> None:
         key = database.session.get(ApiKey, key_id)
         if key is None:
             raise click.BadParameter(f"no api_key #{key_id}", param_hint="KEY_ID")
-        key.revoked_at = key.revoked_at or utcnow()
+        if key.revoked_at is None:
+            key.revoked_at = utcnow()
+            _log("apikey.revoke", f"api_key #{key.id}", {"name": key.name})
         database.session.commit()
         click.echo(f"revoked api_key #{key_id} ({key.name})")
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from lapor import audit
 from lapor.extensions import db
 from lapor.intake import find_agency
 from lapor.models import TIMEZONES, Agency, subtree_ids
@@ -66,7 +67,7 @@ def _hours(opening: time, closing: time) -> None:
                            close=closing.strftime("%H:%M"))
 
 
-def create_agency(actor: Actor, fields: dict[str, Any]) -> Agency:
+def create_agency(actor: Actor, fields: dict[str, Any], now: datetime) -> Agency:
     """Add an agency under its parent (none only for the first, the root) and commit. Its SMS keyword defaults to
     its code and its subdomain to the code in lower case; give None for none."""
     _sysadmin(actor)
@@ -87,6 +88,7 @@ def create_agency(actor: Actor, fields: dict[str, Any]) -> Agency:
         subdomain=subdomain.lower() if subdomain else None,
     )
     db.session.add(agency)
+    audit.record(actor, "agency.create", code, now, _facts(agency))
     db.session.commit()
     log.info("agency %s added by user %s", code, actor.user_id)
     return agency
@@ -96,7 +98,7 @@ def update_agency(actor: Actor, agency: Agency, changes: dict[str, Any], now: da
     """Change an agency's name, kind, parent, time zone, office hours, SMS keyword or subdomain,
     and commit; a change that moves deadlines queues their recompute in the same commit."""
     _sysadmin(actor)
-    changed = set()
+    before, changed = _facts(agency), set()
     if "parent" in changes:
         parent = _parent(changes["parent"], agency)
         if parent is not None and parent.id in subtree_ids(agency.id):
@@ -126,12 +128,14 @@ def update_agency(actor: Actor, agency: Agency, changes: dict[str, Any], now: da
         add_work("recompute_deadlines", {"reason": f"agency {agency.code} changed: "
                                                    f"{', '.join(sorted(changed & CLOCK_FIELDS))}",
                                          "agency_id": agency.id, "policy": None}, now)
+    if difference := audit.changes(before, _facts(agency)):
+        audit.record(actor, "agency.update", agency.code, now, difference)
     db.session.commit()
     log.info("agency %s changed by user %s: %s", agency.code, actor.user_id, sorted(changed))
     return agency
 
 
-def set_supervised(actor: Actor, coordinator: Agency, codes: list[str]) -> Agency:
+def set_supervised(actor: Actor, coordinator: Agency, codes: list[str], now: datetime) -> Agency:
     """Make `coordinator` supervise exactly the agencies of `codes` (and their units), and commit."""
     _sysadmin(actor)
     wanted = {code.upper() for code in codes}
@@ -139,7 +143,17 @@ def set_supervised(actor: Actor, coordinator: Agency, codes: list[str]) -> Agenc
     missing = wanted - {agency.code for agency in found}
     if missing:
         raise InvalidInput("agency_not_found", agency=", ".join(sorted(missing)))
+    before = audit.names(coordinator.supervised)
     coordinator.supervised = sorted((a for a in found if a.id != coordinator.id), key=lambda a: a.code)
+    if (after := audit.names(coordinator.supervised)) != before:
+        audit.record(actor, "agency.supervised", coordinator.code, now, {"supervised": [before, after]})
     db.session.commit()
     log.info("agency %s now supervises %s (user %s)", coordinator.code, sorted(wanted), actor.user_id)
     return coordinator
+
+
+def _facts(agency: Agency) -> dict[str, Any]:
+    """What the log keeps of an agency, to tell what a change changed."""
+    return {"name": agency.name, "kind": agency.kind, "parent": agency.parent.code if agency.parent else None,
+            "timezone": agency.timezone, "office_open": agency.office_open, "office_close": agency.office_close,
+            "sms_keyword": agency.sms_keyword, "subdomain": agency.subdomain}

@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from lapor import audit
 from lapor.extensions import db
 from lapor.intake import find_agency
 from lapor.models import Agency, Category, RuleRow, RuleSet, SlaPolicy, subtree_ids
@@ -337,6 +338,9 @@ def activate(agency: Agency | None, actor: Actor, now: datetime) -> RuleSet:
     draft.status, draft.slot = "active", slot("active", agency)
     draft.generation, draft.stamp = latest + 1, secrets.token_hex(8)
     draft.activated_at, draft.activated_by_id = now, actor.user_id
+    audit.record(actor, "rules.activate", owner_label(agency), now,
+                 {"version": draft.version, "rules": len(draft.rules),
+                  "retired": active.version if active is not None else None})
     _flush()
     remember(draft, compiled)
     return draft

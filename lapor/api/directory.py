@@ -126,7 +126,7 @@ def agencies():
 def add_agency(args):
     """System admins: add an agency. Its SMS keyword defaults to its code, its subdomain to the
     code in lower case (null: none); office hours to 08:00-16:00, the time zone to WIB."""
-    return _detail(directory.create_agency(require_staff(), args))
+    return _detail(directory.create_agency(require_staff(), args, utcnow()))
 
 
 @blp.route("/agencies/<code>", methods=["GET"])
@@ -154,7 +154,7 @@ def change_agency(args, code):
 def supervise(args, code):
     """System admins: the agencies this coordinator supervises (with their units), all of them."""
     actor = require_staff()
-    return _detail(directory.set_supervised(actor, _agency(code), args["agencies"]))
+    return _detail(directory.set_supervised(actor, _agency(code), args["agencies"], utcnow()))
 
 
 @blp.route("/categories")

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 from sqlalchemy import select
 
+from lapor import audit
 from lapor.api.parsing import Blueprint
 from lapor.api.schemas import supported_year
 from lapor.auth import require_staff
@@ -94,6 +95,11 @@ def _day_view(day: CalendarDay) -> dict:
             "agency": day.agency.code if day.agency else None}
 
 
+def _day_subject(day, agency) -> str:
+    """A calendar day in the log: the date, and the agency whose day it is (national: none)."""
+    return f"{day.isoformat()} {agency.code}" if agency else day.isoformat()
+
+
 def _recompute_after(reason: str, now, agency_id=None, policy=None) -> None:
     add_work("recompute_deadlines", {"reason": reason, "agency_id": agency_id, "policy": policy}, now)
     db.session.commit()
@@ -110,6 +116,7 @@ def add_calendar_day(actor: Actor, day, kind: str, agency, note: str | None, now
         raise StateConflict("calendar_day_exists", date=day.isoformat())
     added = CalendarDay(day=day, kind=kind, agency=agency, note=note, created_at=now)
     db.session.add(added)
+    audit.record(actor, "calendar.add", _day_subject(day, agency), now, {"kind": kind, "note": note})
     _recompute_after(f"calendar {kind} {day}", now, agency.id if agency else None)
     return added
 
@@ -121,6 +128,8 @@ def remove_calendar_day(actor: Actor, day_id: int, now) -> None:
         raise NotFound("not_found")
     _may_manage(actor, day.agency_id)
     agency_id, label = day.agency_id, f"calendar day {day.day} removed"
+    audit.record(actor, "calendar.remove", _day_subject(day.day, day.agency), now,
+                 {"kind": day.kind, "note": day.note})
     db.session.delete(day)
     _recompute_after(label, now, agency_id)
 
@@ -177,9 +186,13 @@ def update_policy(args, code):
     policy = db.session.get(SlaPolicy, code)
     if policy is None:
         raise NotFound("not_found")
+    now = utcnow()
+    before = {name: getattr(policy, name) for name in args}
     for name, value in args.items():
         setattr(policy, name, value)
-    _recompute_after(f"policy {code} changed", utcnow(), policy=code)
+    if difference := audit.changes(before, args):
+        audit.record(actor, "policy.update", code, now, difference)
+    _recompute_after(f"policy {code} changed", now, policy=code)
     return policy
 
 

@@ -2,6 +2,7 @@
 
 from lapor.models.agency import TIMEZONES, Agency, is_unit_of, is_within, lineage, subtree_ids, supervision, watched_ids
 from lapor.models.apikey import ApiKey
+from lapor.models.audit import AdminEvent
 from lapor.models.calendar import DAY_KINDS, CalendarDay
 from lapor.models.message import OutgoingMessage
 from lapor.models.outbox import OutboxItem
@@ -23,7 +24,8 @@ from lapor.models.user import ROLES, User
 __all__ = [
     "ARCHIVE_REASONS", "CHANNELS", "DAY_KINDS", "OPEN_STATES", "REPORT_TYPES", "ROLES", "STATES", "TIMEZONES",
     "RULESET_STATES", "RuleRow", "RuleSet",
-    "Agency", "ApiKey", "Attachment", "CalendarDay", "Category", "Escalation", "OutboxItem", "OutgoingMessage",
+    "AdminEvent", "Agency", "ApiKey", "Attachment", "CalendarDay", "Category", "Escalation", "OutboxItem",
+    "OutgoingMessage",
     "Report", "ReportEvent", "SlaPolicy", "User",
     "is_unit_of", "is_within", "lineage", "subtree_ids", "supervision", "watched_ids",
 ]
