@@ -19,11 +19,17 @@ def alembic_config() -> Config:
 
 
 def upgrade(revision: str = "head") -> None:
-    """Bring the app's database up to `revision` (call inside an app context)."""
+    """Bring the app's database up to `revision` (call inside an app context); at the head, add
+    the standard SLA policies it lacks (a new installation has none to route reports under)."""
     config = alembic_config()
     with db.engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
+    if revision == "head":
+        from lapor.sla.adapter import ensure_standard_policies
+
+        ensure_standard_policies()
+        db.session.commit()
 
 
 def heads() -> list[str]:

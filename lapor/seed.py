@@ -9,15 +9,9 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from lapor.extensions import db
-from lapor.models import Agency, Category, SlaPolicy, User
+from lapor.models import Agency, Category, User
 from lapor.seed_rules import seed_demo_rules
-
-POLICIES = [
-    ("khusus", "Mekanisme khusus", 1, 2, None, "Disposisi 1 HK, tindak lanjut 2 HK sejak diterima"),
-    ("reguler", "Reguler LAPOR!", 3, 5, None, "Praktik umum SP4N-LAPOR!"),
-    ("pengawasan", "Pengaduan pengawasan", 3, 14, 60, "Tingkatan pengaduan; 60 HK dengan pemeriksaan lapangan"),
-    ("informasi", "Permintaan informasi publik", 3, 10, 17, "UU 14/2008: 10 HK, satu perpanjangan 7 HK"),
-]
+from lapor.sla.adapter import ensure_standard_policies
 
 # code, name, kind, parent, time zone
 AGENCIES = [
@@ -77,22 +71,13 @@ USERS = [
 ]
 
 
-def ensure_policies() -> None:
-    for code, name, disposition, followup, extended, source in POLICIES:
-        if db.session.get(SlaPolicy, code) is None:
-            db.session.add(SlaPolicy(
-                code=code, name=name, disposition_days=disposition, followup_days=followup,
-                extended_followup_days=extended, source=source,
-            ))
-
-
 def is_empty() -> bool:
     return not db.session.scalar(select(func.count()).select_from(Agency))
 
 
 def seed_demo(now: datetime, logins_file: Path | None = None) -> list[tuple[str, str, str]]:
     """Fill an empty database; return (username, password, role) of the demo staff."""
-    ensure_policies()
+    ensure_standard_policies()
     agencies: dict[str, Agency] = {}
     for code, name, kind, parent, tz in AGENCIES:
         agencies[code] = Agency(

@@ -13,6 +13,25 @@ from lapor.sla import deadlines, escalation
 from lapor.sla.calendar import DEFAULT_HOURS, WorkCalendar
 
 NATIONAL_TIMEZONE = "Asia/Jakarta"
+# The policies of DESIGN §4 (code, name, disposition HK, follow-up HK, extended follow-up HK,
+# source): every installation has them, so reports and rules can name them from the start.
+STANDARD_POLICIES = [
+    ("khusus", "Mekanisme khusus", 1, 2, None, "Disposisi 1 HK, tindak lanjut 2 HK sejak diterima"),
+    ("reguler", "Reguler LAPOR!", 3, 5, None, "Praktik umum SP4N-LAPOR!"),
+    ("pengawasan", "Pengaduan pengawasan", 3, 14, 60, "Tingkatan pengaduan; 60 HK dengan pemeriksaan lapangan"),
+    ("informasi", "Permintaan informasi publik", 3, 10, 17, "UU 14/2008: 10 HK, satu perpanjangan 7 HK"),
+]
+
+
+def ensure_standard_policies() -> None:
+    """Add the standard policies a database lacks (in the caller's transaction); an admin's
+    changes to one that exists are kept."""
+    for code, name, disposition, followup, extended, source in STANDARD_POLICIES:
+        if db.session.get(SlaPolicy, code) is None:
+            db.session.add(SlaPolicy(
+                code=code, name=name, disposition_days=disposition, followup_days=followup,
+                extended_followup_days=extended, source=source,
+            ))
 
 
 def calendar_for(agency: Agency | None) -> WorkCalendar:
