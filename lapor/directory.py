@@ -1,4 +1,5 @@
-"""The agency directory: system admins add agencies and change them, and say who supervises whom.
+"""The agency directory: system admins add agencies and change them, say who supervises whom,
+and keep the categories reports are filed under.
 
 An agency's code never changes once it is made: rules, exports and users' habits name it. What
 moves a clock (time zone, office hours, place in the tree, whose calendar days it inherits)
@@ -17,8 +18,8 @@ from sqlalchemy import func, select
 
 from lapor import audit
 from lapor.extensions import db
-from lapor.intake import find_agency
-from lapor.models import TIMEZONES, Agency, subtree_ids
+from lapor.intake import find_agency, find_category
+from lapor.models import TIMEZONES, Agency, Category, SlaPolicy, subtree_ids
 from lapor.queue import add_work
 from lapor.workflow import Actor, InvalidInput, NotAllowed, StateConflict
 
@@ -157,3 +158,51 @@ def _facts(agency: Agency) -> dict[str, Any]:
     return {"name": agency.name, "kind": agency.kind, "parent": agency.parent.code if agency.parent else None,
             "timezone": agency.timezone, "office_open": agency.office_open, "office_close": agency.office_close,
             "sms_keyword": agency.sms_keyword, "subdomain": agency.subdomain}
+
+
+def _category_facts(category: Category) -> dict[str, Any]:
+    return {"name": category.name, "parent": category.parent.code if category.parent else None,
+            "policy": category.policy_code}
+
+
+def _policy(code: str | None) -> str | None:
+    if code is not None and db.session.get(SlaPolicy, code) is None:
+        raise InvalidInput("policy_not_found", policy=code)
+    return code
+
+
+def create_category(actor: Actor, fields: dict[str, Any], now: datetime) -> Category:
+    """Add a category (under a parent, with the SLA policy its reports get, both optional) and commit."""
+    _sysadmin(actor)
+    code = fields["code"].lower()
+    if db.session.scalars(select(Category.id).where(Category.code == code)).first() is not None:
+        raise StateConflict("category_exists", category=code)
+    category = Category(code=code, name=fields["name"], parent=find_category(fields.get("parent")),
+                        policy_code=_policy(fields.get("policy")))
+    db.session.add(category)
+    audit.record(actor, "category.create", code, now, _category_facts(category))
+    db.session.commit()
+    return category
+
+
+def update_category(actor: Actor, category: Category, changes: dict[str, Any], now: datetime) -> Category:
+    """Change a category's name, parent or policy, and commit. The policy applies to reports
+    filed from now on; reports filed before keep the deadlines they were given."""
+    _sysadmin(actor)
+    before = _category_facts(category)
+    if "parent" in changes:
+        parent = find_category(changes["parent"])
+        ancestor = parent
+        while ancestor is not None:
+            if ancestor.id == category.id:
+                raise InvalidInput("category_cycle", category=category.code, parent=parent.code)
+            ancestor = ancestor.parent
+        category.parent = parent
+    if "policy" in changes:
+        category.policy_code = _policy(changes["policy"])
+    if "name" in changes:
+        category.name = changes["name"]
+    if difference := audit.changes(before, _category_facts(category)):
+        audit.record(actor, "category.update", category.code, now, difference)
+    db.session.commit()
+    return category

@@ -227,3 +227,70 @@ def test_the_tree_keeps_its_one_top_whose_dispatchers_see_everything(client, tok
     assert lifted.status_code == 422
     assert client.patch("/api/v1/agencies/NASIONAL", json={"parent": None, "name": "Admin Nasional"},
                         headers=admin).status_code == 200
+
+
+def test_system_admins_keep_the_categories(client, token, run_worker):
+    admin = token("admin")
+    made = client.post("/api/v1/categories", headers=admin,
+                       json={"code": "jembatan", "name": "Jembatan", "parent": "infrastruktur",
+                             "policy": "reguler"})
+    assert made.status_code == 201, made.get_json()
+    assert made.get_json() == {"code": "jembatan", "name": "Jembatan", "parent": "infrastruktur",
+                               "policy": "reguler"}
+    assert client.get("/api/v1/categories/jembatan").get_json()["policy"] == "reguler"
+    # A report filed under it gets its policy.
+    filed = client.post("/api/v1/reports", json={"title": "Jembatan retak", "category": "jembatan", "agency": "TANGKAB",
+                                                 "body": "Jembatan di Cikupa retak di bagian tengahnya."})
+    assert filed.status_code == 201, filed.get_json()
+    changed = client.patch("/api/v1/categories/jembatan", headers=admin, json={"policy": "khusus", "parent": None})
+    assert changed.status_code == 200 and changed.get_json()["parent"] is None
+    run_worker()
+    with client.application.app_context():
+        report = db.session.scalars(select(Report)).one()
+        assert report.policy_code == "reguler"  # filed before the change: keeps its deadlines
+
+
+@pytest.mark.parametrize(("body", "status", "code"), [
+    ({"code": "infrastruktur", "name": "Lagi"}, 409, "category_exists"),
+    ({"code": "baru", "name": "Baru", "parent": "tidak-ada"}, 422, "category_not_found"),
+    ({"code": "baru", "name": "Baru", "policy": "kilat"}, 422, "policy_not_found"),
+    ({"code": "Ada Spasi", "name": "Baru"}, 422, None),
+])
+def test_a_category_that_cannot_be_is_refused_with_the_reason(client, token, body, status, code):
+    refused = client.post("/api/v1/categories", headers=token("admin"), json=body,
+                          environ_base={"HTTP_ACCEPT_LANGUAGE": "id"})
+    assert refused.status_code == status, refused.get_json()
+    if code:
+        assert refused.get_json()["status"] == code
+
+
+def test_a_category_cannot_be_put_below_itself_and_only_system_admins_change_them(client, token):
+    admin = token("admin")
+    assert client.post("/api/v1/categories", headers=admin,
+                       json={"code": "jembatan", "name": "Jalan", "parent": "infrastruktur"}).status_code == 201
+    cycle = client.patch("/api/v1/categories/infrastruktur", headers=admin, json={"parent": "jembatan"})
+    assert cycle.status_code == 422 and cycle.get_json()["status"] == "category_cycle"
+    assert client.patch("/api/v1/categories/nothing", headers=admin, json={"name": "X Y"}).status_code == 404
+    assert client.post("/api/v1/categories", json={"code": "x1", "name": "X Y"}).status_code == 401
+    for username in ("dispatcher", "tangkab", "banten"):
+        assert client.post("/api/v1/categories", headers=token(username),
+                           json={"code": "x1", "name": "X Y"}).status_code == 403
+        assert client.post("/api/v1/sla/policies", headers=token(username),
+                           json={"code": "kilat", "name": "Kilat", "disposition_days": 0.5,
+                                 "followup_days": 1}).status_code == 403
+
+
+def test_system_admins_add_sla_policies_for_categories_and_rules(client, token):
+    admin = token("admin")
+    body = {"code": "kilat", "name": "Layanan kilat", "disposition_days": 0.5, "followup_days": 1}
+    made = client.post("/api/v1/sla/policies", headers=admin, json=body)
+    assert made.status_code == 201, made.get_json()
+    assert made.get_json()["followup_days"] == 1
+    assert client.post("/api/v1/sla/policies", headers=admin, json=body).status_code == 409
+    assert client.post("/api/v1/categories", headers=admin,
+                       json={"code": "darurat", "name": "Darurat", "policy": "kilat"}).status_code == 201
+    shorter = client.post("/api/v1/sla/policies", headers=admin,
+                          json={**body, "code": "pendek", "extended_followup_days": 1})
+    assert shorter.status_code == 422 and "extended_followup_days" in str(shorter.get_json())
+    assert {e["action"] for e in client.get("/api/v1/audit", headers=admin).get_json()["items"]} >= {
+        "policy.create", "category.create"}

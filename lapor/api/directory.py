@@ -16,7 +16,7 @@ from lapor.channels import sms
 from lapor.channels.subdomain import MAIN_SITE_LABELS
 from lapor.clock import utcnow
 from lapor.extensions import db
-from lapor.intake import find_agency
+from lapor.intake import find_agency, find_category
 from lapor.models import TIMEZONES, Agency, Category
 from lapor.workflow import InvalidInput, NotFound
 
@@ -24,6 +24,7 @@ blp = Blueprint("directory", __name__, description="Agencies and categories")
 STAFF = [{"bearer": []}]
 CODE = re.compile(r"[A-Za-z][A-Za-z0-9]{1,31}")
 KEYWORD = re.compile(r"[A-Za-z0-9]{2,32}")
+CATEGORY_CODE = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?")
 SUBDOMAIN = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 # Words an SMS starts with for a command or a report type: no agency can have them as keyword.
 SMS_WORDS = sms.CHECK_WORDS | sms.REPLY_WORDS | sms.HELP_WORDS | frozenset(sms.TYPES)
@@ -157,13 +158,60 @@ def supervise(args, code):
     return _detail(directory.set_supervised(actor, _agency(code), args["agencies"], utcnow()))
 
 
-@blp.route("/categories")
+class CategoryFields(StrictSchema):
+    name = Text(validate=validate.Length(min=2, max=200))
+    parent = Text(validate=validate.Length(max=40), allow_none=True)
+    policy = Text(validate=validate.Length(max=32), allow_none=True,
+                  metadata={"description": "the SLA policy of reports filed under it (null: the report type's)"})
+
+
+class CategoryIn(CategoryFields):
+    code = fields.String(required=True, validate=_format(
+        CATEGORY_CODE, "Lower-case letters, digits and inner hyphens only, 1 to 40 of them."))
+    name = Text(required=True, validate=validate.Length(min=2, max=200))
+
+
+def _category_view(category: Category) -> dict:
+    return {"code": category.code, "name": category.name, "policy": category.policy_code,
+            "parent": category.parent.code if category.parent else None}
+
+
+def _category(code: str) -> Category:
+    try:
+        return find_category(code)
+    except InvalidInput as exc:
+        raise NotFound(exc.code, **exc.params) from None
+
+
+@blp.route("/categories", methods=["GET"])
 @blp.response(200, CategoryOut(many=True))
 def categories():
     """Every category with its parent and SLA policy."""
-    rows = db.session.scalars(select(Category).order_by(Category.code))
-    return [
-        {"code": c.code, "name": c.name, "policy": c.policy_code,
-         "parent": c.parent.code if c.parent else None}
-        for c in rows
-    ]
+    return [_category_view(c) for c in db.session.scalars(select(Category).order_by(Category.code))]
+
+
+@blp.route("/categories", methods=["POST"])
+@blp.arguments(CategoryIn)
+@blp.response(201, CategoryOut)
+@blp.doc(security=STAFF)
+def add_category(args):
+    """System admins: add a category, optionally under a parent and with its own SLA policy."""
+    return _category_view(directory.create_category(require_staff(), args, utcnow()))
+
+
+@blp.route("/categories/<code>", methods=["GET"])
+@blp.response(200, CategoryOut)
+def category(code):
+    """One category."""
+    return _category_view(_category(code))
+
+
+@blp.route("/categories/<code>", methods=["PATCH"])
+@blp.arguments(CategoryFields)
+@blp.response(200, CategoryOut)
+@blp.doc(security=STAFF)
+def change_category(args, code):
+    """System admins: rename a category, move it, or change the SLA policy reports filed under it
+    from now on get (reports filed before keep their deadlines)."""
+    actor = require_staff()
+    return _category_view(directory.update_category(actor, _category(code), args, utcnow()))

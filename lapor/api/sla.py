@@ -49,6 +49,20 @@ class PolicyIn(Schema):
     followup_days = fields.Float(required=True, validate=validate.Range(min=0.125, max=WORKING_DAYS_MAX))
     extended_followup_days = fields.Float(validate=validate.Range(min=0.125, max=WORKING_DAYS_MAX), allow_none=True)
 
+    @validates_schema
+    def _extension_extends(self, data, **_):
+        extended = data.get("extended_followup_days")
+        if extended is not None and extended <= data["followup_days"]:
+            raise ValidationError("An extension must be longer than the follow-up deadline.",
+                                  "extended_followup_days")
+
+
+class PolicyNew(PolicyIn):
+    code = fields.String(required=True, validate=validate.Regexp(
+        r"^[a-z][a-z0-9-]{1,31}$", error="Lower-case letters, digits and hyphens, 2 to 32, a letter first."))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    source = fields.String(validate=validate.Length(max=300), allow_none=True)
+
 
 class PolicyOut(Schema):
     code = fields.String()
@@ -174,6 +188,28 @@ def list_policies():
     return db.session.scalars(select(SlaPolicy).order_by(SlaPolicy.code)).all()
 
 
+def _sysadmin(actor: Actor) -> None:
+    if actor.who != "sysadmin":
+        raise NotAllowed("role_not_allowed", action="policy", role=actor.who)
+
+
+@blp.route("/sla/policies", methods=["POST"])
+@blp.arguments(PolicyNew)
+@blp.response(201, PolicyOut)
+@blp.doc(security=STAFF)
+def add_policy(args):
+    """Sysadmins: a new policy, for categories and rules to name."""
+    actor = require_staff()
+    _sysadmin(actor)
+    if db.session.get(SlaPolicy, args["code"]) is not None:
+        raise StateConflict("policy_exists", policy=args["code"])
+    policy = SlaPolicy(**args)
+    db.session.add(policy)
+    audit.record(actor, "policy.create", policy.code, utcnow(), {k: v for k, v in args.items() if k != "code"})
+    db.session.commit()
+    return policy
+
+
 @blp.route("/sla/policies/<code>", methods=["PUT"])
 @blp.arguments(PolicyIn)
 @blp.response(200, PolicyOut)
@@ -181,8 +217,7 @@ def list_policies():
 def update_policy(args, code):
     """Sysadmins: change a policy; the deadlines of open reports under it are recomputed."""
     actor = require_staff()
-    if actor.who != "sysadmin":
-        raise NotAllowed("role_not_allowed", action="policy", role=actor.who)
+    _sysadmin(actor)
     policy = db.session.get(SlaPolicy, code)
     if policy is None:
         raise NotFound("not_found")
