@@ -22,14 +22,10 @@ from lapor.workflow import WorkflowError
 
 log = logging.getLogger(__name__)
 
-# Endpoint (POST only) -> which limit applies.
-LIMITED = {
-    "citizen.submit": "intake",
-    "reports.create_report": "intake",
-    "open311.create_request": "intake",
-    "staff.sign_in": "login",
-    "auth.token": "login",
-}
+# Endpoints (POST only) limited per address, each on its own count.
+INTAKE = frozenset({"citizen.submit", "reports.create_report", "open311.create_request"})
+# The doors staff sign in by: one count per address for both, so a guesser gets the budget once.
+SIGN_IN = frozenset({"staff.sign_in", "auth.token"})
 # Carrier-grade NAT puts many citizens behind one address: intake limits stay generous.
 DEFAULTS = {"intake": "30 per minute;300 per hour", "login": "10 per minute;50 per hour",
             "phone": "5 per minute;30 per hour;100 per day",
@@ -46,13 +42,12 @@ class TooManyReports(WorkflowError):
         super().__init__("too_many_reports")
 
 
-def _limit_for_request() -> str:
-    kind = LIMITED.get(request.endpoint or "", "intake")
-    return current_app.config.get(f"LAPOR_RATE_{kind.upper()}", DEFAULTS[kind])
+def _limit(kind: str):
+    return lambda: current_app.config.get(f"LAPOR_RATE_{kind.upper()}", DEFAULTS[kind])
 
 
-def _exempt() -> bool:
-    return request.method != "POST" or request.endpoint not in LIMITED
+def _exempt_but(endpoints: frozenset[str]):
+    return lambda: request.method != "POST" or request.endpoint not in endpoints
 
 
 def storage_uri(redis_url: str | None) -> str:
@@ -69,9 +64,12 @@ def init_limits(app) -> None:
     the counter of reports per phone number in the same storage."""
     limiter = Limiter(
         get_remote_address,
-        default_limits=[_limit_for_request],
+        default_limits=[_limit("intake")],
         default_limits_per_method=True,
-        default_limits_exempt_when=_exempt,
+        default_limits_exempt_when=_exempt_but(INTAKE),
+        # Application limits are counted across endpoints: sign-in, on the desk and the API.
+        application_limits=[_limit("login")],
+        application_limits_exempt_when=_exempt_but(SIGN_IN),
         # If Redis is down, count in memory rather than refuse citizens' reports.
         in_memory_fallback_enabled=True,
         swallow_errors=True,

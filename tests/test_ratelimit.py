@@ -46,6 +46,18 @@ def test_sign_in_attempts_are_throttled(app, demo):
     assert attempts == [401, 401, 429]
 
 
+def test_the_desk_and_the_api_share_one_sign_in_budget_per_address(app, demo):
+    """An address that has used its guesses on the desk's form is refused by the API's token
+    door too (and intake keeps its own, separate budget)."""
+    client = _strict_app(app, LAPOR_RATE_LOGIN="3 per day").test_client()
+    doors = [client.post("/staff/", data={"username": "tangkab", "password": "x"}).status_code for _ in range(2)]
+    doors.append(client.post("/api/v1/auth/token", json={"username": "tangkab", "password": "x"}).status_code)
+    doors.append(client.post("/api/v1/auth/token", json={"username": "tangkab", "password": "x"}).status_code)
+    doors.append(client.post("/staff/", data={"username": "tangkab", "password": "x"}).status_code)
+    assert doors == [401, 401, 401, 429, 429]
+    assert client.post("/api/v1/reports", json=REPORT).status_code == 201
+
+
 def test_other_addresses_are_counted_apart(app, demo):
     client = _strict_app(app, LAPOR_RATE_INTAKE="1 per minute").test_client()
     first = client.post("/api/v1/reports", json=REPORT, environ_base={"REMOTE_ADDR": "10.0.0.1"})
