@@ -22,6 +22,9 @@ class Settings:
     # Room for every attachment at its limit plus the form itself.
     max_request_bytes: int = 26 * 1024 * 1024
     token_max_age_seconds: int = 12 * 3600
+    # A desk session ends after this long, or after this long unused.
+    session_max_age_seconds: int = 12 * 3600
+    session_idle_seconds: int = 2 * 3600
     relay_after_seconds: int = 30
     rate_limits: bool = True
     secure_cookies: bool = False  # set on when served over HTTPS

@@ -133,6 +133,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
                             "An SLA policy with the code {policy} exists already."),
     "error.invalid_credentials": ("Nama pengguna atau kata sandi salah.", "Wrong username or password."),
     "error.unauthorised": ("Silakan masuk terlebih dahulu.", "Please sign in first."),
+    "error.token_expired": ("Token akses ini tidak berlaku lagi (kedaluwarsa, kata sandi diganti, atau akun "
+                            "dinonaktifkan); minta token baru.",
+                            "This access token no longer works (expired, password changed or account "
+                            "deactivated); ask for a new one."),
     "error.invalid_input": ("Data tidak valid.", "Invalid data."),
     "error.bad_request": ("Permintaan tidak valid.", "Bad request."),
     "error.not_found": ("Halaman tidak ditemukan.", "Page not found."),

@@ -195,6 +195,28 @@ def test_a_departed_staff_member_is_locked_out_at_once_and_can_be_let_back(cli, 
     assert cli("users", "activate", "tangkab").exit_code == 0
     again = client.post("/api/v1/auth/token", json={"username": "tangkab", "password": demo["tangkab"]})
     assert again.status_code == 200
+    # Letting the account back revives nothing issued before: the old token stays dead.
+    assert client.get("/api/v1/scorecards", headers=bearer).status_code == 401
+    assert client.get("/api/v1/scorecards", headers={"Authorization": f"Bearer {again.get_json()['access_token']}"}
+                      ).status_code == 200
+
+
+def test_a_token_that_no_longer_works_is_told_so_even_where_the_public_may_read(app, cli, demo, client, token):
+    """A dead token is a 401 to sign in again, not the public view of a list or a 404."""
+    from tests import factories as f
+
+    with app.app_context():
+        report = f.report("disposed", holder="TANGKAB", confidential=True)
+        db.session.commit()
+        tracking_id = report.tracking_id
+    bearer = token("tangkab")
+    assert client.get("/api/v1/reports", headers=bearer).get_json()["total"] == 1
+    assert cli("users", "deactivate", "tangkab").exit_code == 0
+    for path in ("/api/v1/reports", f"/api/v1/reports/{tracking_id}"):
+        answer = client.get(path, headers=bearer)
+        assert answer.status_code == 401 and answer.get_json()["status"] == "token_expired", path
+    assert client.get("/api/v1/reports", headers={"Authorization": "Bearer rubbish"}).status_code == 401
+    assert client.get("/api/v1/reports").status_code == 200  # without a token: the public view
 
 
 def test_a_new_password_ends_the_old_tokens(cli, demo, client, token):

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qs, urlparse
 
 import pytest
+from sqlalchemy import select
 
+from lapor.clock import utcnow
 from lapor.extensions import db
 from lapor.models import User
 from tests.factories import agency
@@ -54,7 +57,8 @@ def test_sign_in_starts_a_fresh_session_and_shows_who_is_signed_in(client, demo)
     response = sign_in(client, demo, "tangkab")
     assert response.location.endswith("/staff/")
     with client.session_transaction() as session:
-        assert "left_over" not in session and isinstance(session["user_id"], int)
+        # The cookie holds a session key only: the session itself is kept on the server.
+        assert set(session) == {"sid"} and len(session["sid"]) >= 40
     page = text(client.get("/staff/"))
     assert "Demo tangkab" in page and "Admin instansi" in page
     assert "Pemerintah Kabupaten Tangerang" in page and "Laporan dalam wewenang Anda" in page
@@ -67,7 +71,95 @@ def test_sign_out_ends_the_session(client, demo):
     page = text(client.get(response.location))
     assert "Anda sudah keluar." in page and 'name="password"' in page
     with client.session_transaction() as session:
-        assert "user_id" not in session
+        assert "sid" not in session
+
+
+def test_a_form_sent_after_the_session_ended_comes_back_to_its_page_after_sign_in(client, app, demo):
+    from tests.test_desk_support import make
+
+    tid = make(app, "disposed", "TANGKAB")
+    refused = client.post(f"/staff/laporan/{tid}/aksi/follow_up", data={"message": "Sudah dicek."})
+    assert refused.status_code in (302, 303)
+    target = parse_qs(urlparse(refused.location).query)["next"][0]
+    assert target == f"/staff/laporan/{tid}"
+    signed = sign_in(client, demo, "tangkab", next=target)
+    assert client.get(signed.location).status_code == 200
+    client.post("/staff/logout")
+    calendar = client.post("/staff/kalender/", data={"date": "2026-12-24"})
+    assert parse_qs(urlparse(calendar.location).query)["next"][0] == "/staff/kalender/"
+
+
+@pytest.mark.parametrize("target", ["/staff/\r\nSet-Cookie: x=1", "/staff/\n", "/staff/\x00"])
+def test_a_next_with_a_control_character_lands_on_the_desk(client, demo, target):
+    response = sign_in(client, demo, "tangkab", next=target)
+    assert response.location.endswith("/staff/")
+
+
+def test_an_unknown_username_is_refused_after_checking_a_password_hash_all_the_same(client, demo, monkeypatch):
+    """So the time a refusal takes does not tell whether an account exists (the real hash
+    function runs; it is only counted)."""
+    from lapor import auth
+
+    checked = []
+    real = auth.check_password_hash
+
+    def counted(hashed, password):
+        checked.append(hashed)
+        return real(hashed, password)
+
+    monkeypatch.setattr(auth, "check_password_hash", counted)
+    for username in ("tidak-ada-orangnya", ""):
+        assert client.post("/staff/", data={"username": username, "password": "salah"}).status_code == 401
+    assert len(checked) == 2
+
+
+def test_a_copy_of_the_cookie_taken_before_sign_out_no_longer_signs_in(client, demo):
+    sign_in(client, demo, "dispatcher")
+    copied = client.get_cookie("session").value
+    assert client.post("/staff/logout").status_code == 303
+    client.set_cookie("session", copied)
+    page = text(client.get("/staff/"))
+    assert "Demo dispatcher" not in page and 'name="password"' in page
+
+
+def test_a_new_password_ends_every_desk_session(client, demo, cli):
+    sign_in(client, demo, "tangkab")
+    assert "Demo tangkab" in text(client.get("/staff/"))
+    assert cli("users", "password", "tangkab", "--password", "kata-sandi-baru-1").exit_code == 0
+    assert 'name="password"' in text(client.get("/staff/"))
+
+
+def test_a_deactivation_ends_every_desk_session_and_letting_back_revives_none(client, demo, cli):
+    sign_in(client, demo, "tangkab")
+    assert cli("users", "deactivate", "tangkab").exit_code == 0
+    assert 'name="password"' in text(client.get("/staff/"))
+    assert cli("users", "activate", "tangkab").exit_code == 0
+    assert 'name="password"' in text(client.get("/staff/"))
+
+
+def test_a_session_ends_after_its_idle_time_and_its_lifetime(client, demo, app, monkeypatch):
+    from lapor.models import StaffSession
+
+    sign_in(client, demo, "tangkab")
+    settings = app.config["LAPOR"]
+    with app.app_context():
+        row = db.session.scalars(select(StaffSession)).one()
+        row.seen_at -= timedelta(seconds=settings.session_idle_seconds - 60)
+        db.session.commit()
+    assert "Demo tangkab" in text(client.get("/staff/"))  # used in time: its idle time starts again
+    with app.app_context():
+        row = db.session.scalars(select(StaffSession)).one()
+        assert utcnow() - row.seen_at < timedelta(minutes=1)
+        row.seen_at -= timedelta(seconds=settings.session_idle_seconds + 60)
+        db.session.commit()
+    assert 'name="password"' in text(client.get("/staff/"))
+    sign_in(client, demo, "tangkab")
+    with app.app_context():
+        row = db.session.scalars(select(StaffSession).where(StaffSession.ended_at.is_(None))
+                                 .order_by(StaffSession.id.desc())).first()
+        row.created_at -= timedelta(seconds=settings.session_max_age_seconds + 60)
+        db.session.commit()
+    assert 'name="password"' in text(client.get("/staff/"))
 
 
 def test_desk_lists_only_reports_within_reach(client, demo, reports):
@@ -137,3 +229,18 @@ def test_staff_read_times_in_their_agencys_zone(client, demo, app, run_worker):
     sign_in(client, {"makassar": "rahasia-makassar"}, "makassar")
     page = text(client.get(f"/staff/laporan/{tid}"))
     assert " WITA" in page and " WIB" not in page
+
+
+def test_sessions_long_over_are_let_go_at_the_next_sign_in(client, demo, app):
+    from lapor.models import StaffSession
+
+    sign_in(client, demo, "tangkab")
+    with app.app_context():
+        row = db.session.scalars(select(StaffSession)).one()
+        row.created_at -= timedelta(days=40)
+        db.session.commit()
+        old = row.id
+    sign_in(client, demo, "tangkab")
+    with app.app_context():
+        assert [r.id for r in db.session.scalars(select(StaffSession))] != [old]
+        assert db.session.get(StaffSession, old) is None

@@ -19,13 +19,13 @@ from lapor.models.report import (
 )
 from lapor.models.rules import RULESET_STATES, RuleRow, RuleSet
 from lapor.models.sla import Category, SlaPolicy
-from lapor.models.user import ROLES, User
+from lapor.models.user import ROLES, StaffSession, User
 
 __all__ = [
     "ARCHIVE_REASONS", "CHANNELS", "DAY_KINDS", "OPEN_STATES", "REPORT_TYPES", "ROLES", "STATES", "TIMEZONES",
     "RULESET_STATES", "RuleRow", "RuleSet",
     "AdminEvent", "Agency", "ApiKey", "Attachment", "CalendarDay", "Category", "Escalation", "OutboxItem",
     "OutgoingMessage",
-    "Report", "ReportEvent", "SlaPolicy", "User",
+    "Report", "ReportEvent", "SlaPolicy", "StaffSession", "User",
     "is_unit_of", "is_within", "lineage", "subtree_ids", "supervision", "watched_ids",
 ]

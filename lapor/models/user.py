@@ -27,6 +27,9 @@ class User(db.Model):
     email: Mapped[str | None] = mapped_column(String(254))  # where escalations are sent
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Changed at every deactivation: API tokens carry it, so none issued before comes back to
+    # life when the account is activated again. (Tokens also carry the password hash's tail.)
+    token_stamp: Mapped[str | None] = mapped_column(String(16))
 
     agency: Mapped[Agency | None] = relationship()
 
@@ -35,3 +38,18 @@ class User(db.Model):
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
+
+
+class StaffSession(db.Model):
+    """A signed-in desk session. The browser's cookie holds the key; only its hash is kept, and
+    a session ended here (signed out, password changed, account deactivated) stays ended
+    whatever copy of the cookie exists."""
+
+    __tablename__ = "staff_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

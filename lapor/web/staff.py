@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
-from lapor.auth import authenticate, current_user
+from lapor.auth import authenticate, current_user, end_session, start_session
+from lapor.clock import utcnow
 from lapor.i18n import gettext
 from lapor.web.desk import calendar, dashboard, explain, inbox, recap, report, rules, triage
 from lapor.web.desk.common import is_htmx, to_sign_in
@@ -24,8 +25,10 @@ def never_cache(response):
 
 
 def safe_next(target: str | None) -> str:
-    """Only a path on the staff desk, so the sign-in form cannot send anyone elsewhere."""
-    if target and target.startswith("/staff/") and "//" not in target and "\\" not in target:
+    """Only a path on the staff desk, so the sign-in form cannot send anyone elsewhere (nor a
+    control character break the Location header)."""
+    if target and target.startswith("/staff/") and "//" not in target and "\\" not in target \
+            and target.isprintable():
         return target
     return url_for(".desk")
 
@@ -51,13 +54,12 @@ def sign_in():
             failed=gettext("error.invalid_credentials"),
         )
         return html, 401
-    session.clear()  # a fresh session at sign-in: nothing from before carries over
-    session["user_id"] = user.id
+    start_session(user, utcnow())  # a fresh session at sign-in: nothing from before carries over
     return redirect(safe_next(request.form.get("next")), 303)
 
 
 @bp.post("/logout")
 def logout():
-    session.clear()
+    end_session(utcnow())
     flash(gettext("web.staff.signed_out"), "success")
     return redirect(url_for(".desk"), 303)

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from functools import wraps
 from zoneinfo import ZoneInfo
 
-from flask import redirect, render_template, request, url_for
+from flask import current_app, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
 from lapor.auth import current_user
@@ -63,10 +63,23 @@ signed_in = staff_only()
 
 def to_sign_in():
     """The sign-in form, coming back here afterwards; htmx is told to load it as a whole page."""
-    target = url_for("staff.desk", next=request.full_path.rstrip("?"))
+    target = url_for("staff.desk", next=_come_back_to())
     if is_htmx():
         return "", 204, {"HX-Redirect": target}
     return redirect(target)
+
+
+def _come_back_to() -> str:
+    """Where to land after signing in: this page, or for a form sent while signed out (whose
+    address answers POST only) the page the form was on, else its screen."""
+    if request.method in ("GET", "HEAD"):
+        return request.full_path.rstrip("?")
+    if request.endpoint == "staff.report.act":
+        return url_for("staff.report.show", tracking_id=request.view_args["tracking_id"])
+    for endpoint in (f"{request.blueprint}.index", f"{request.blueprint}.queue"):
+        if endpoint in current_app.view_functions:
+            return url_for(endpoint)
+    return url_for("staff.desk")
 
 
 def page(template: str, user, status: int = 200, **context):
