@@ -19,7 +19,20 @@ def _app():
     return create_app()
 
 
-@click.group()
+class _Commands(click.Group):
+    """Lapor's commands: a database that cannot be reached is said in one line, not a traceback."""
+
+    def invoke(self, ctx):
+        from sqlalchemy.exc import OperationalError
+
+        try:
+            return super().invoke(ctx)
+        except OperationalError as exc:
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else exc.__class__.__name__
+            raise click.ClickException(f"the database cannot be reached ({reason}); check DATABASE_URL") from None
+
+
+@click.group(cls=_Commands)
 def main() -> None:
     """Lapor: complaint routing and SLA monitoring for public agencies."""
 
@@ -77,10 +90,15 @@ def db() -> None:
 @click.option("--revision", default="head", show_default=True)
 def db_upgrade(revision: str) -> None:
     """Apply the migrations."""
+    from alembic.util import CommandError
+
     from lapor.migrate import upgrade
 
     with _app().app_context():
-        upgrade(revision)
+        try:
+            upgrade(revision)
+        except CommandError as exc:
+            raise click.BadParameter(str(exc), param_hint="--revision") from None
     click.echo("database is up to date")
 
 
@@ -117,6 +135,13 @@ def _longest(column) -> int:
     return User.__table__.c[column].type.length
 
 
+def _check_password(password: str) -> None:
+    from lapor.models.user import PASSWORD_MAX, PASSWORD_MIN
+
+    if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
+        raise click.BadParameter(f"{PASSWORD_MIN} to {PASSWORD_MAX} characters", param_hint="--password")
+
+
 def _checked_email(email: str | None) -> str | None:
     """A staff member's address for escalations, or None to have none."""
     from marshmallow import ValidationError, validate
@@ -150,8 +175,7 @@ def users_create(username, password, role, agency_code, full_name, email) -> Non
     if not username or username != username.strip() or len(username) > _longest("username"):
         raise click.BadParameter(f"1 to {_longest('username')} characters, without spaces around them",
                                  param_hint="--username")
-    if len(password) < 8:
-        raise click.BadParameter("at least 8 characters", param_hint="--password")
+    _check_password(password)
     if full_name is not None and len(full_name) > _longest("full_name"):
         raise click.BadParameter(f"at most {_longest('full_name')} characters", param_hint="--name")
     email = _checked_email(email)
@@ -268,8 +292,7 @@ def users_password(username: str, password: str) -> None:
     """Set a new password; the account's desk sessions and API tokens stop working."""
     from lapor.extensions import db as database
 
-    if len(password) < 8:
-        raise click.BadParameter("at least 8 characters", param_hint="--password")
+    _check_password(password)
     from lapor.auth import end_sessions_of
 
     with _app().app_context():

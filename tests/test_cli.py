@@ -228,3 +228,23 @@ def test_a_new_password_ends_the_old_tokens(cli, demo, client, token):
     assert client.post("/api/v1/auth/token", json={"username": "banten", "password": "sandi-baru-123"}
                        ).status_code == 200
     assert cli("users", "deactivate", "siapa").exit_code != 0
+
+
+def test_an_unknown_revision_is_a_clear_error(cli, demo):
+    result = cli("db", "upgrade", "--revision", "9999")
+    assert result.exit_code == 2 and "9999" in result.output and "Traceback" not in result.output
+
+
+def test_a_database_that_cannot_be_reached_is_said_in_one_line(cli, monkeypatch, tmp_path):
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'no' / 'such' / 'dir' / 'lapor.db'}")
+    result = cli("users", "list")
+    assert result.exit_code == 1
+    assert "the database cannot be reached" in result.output and "DATABASE_URL" in result.output
+
+
+def test_a_password_is_8_to_200_characters_wherever_it_is_set(cli, demo, client):
+    created = cli("users", "create", "--username", "petugas", "--password", "x" * 201, "--role", "sysadmin")
+    assert created.exit_code == 2 and "8 to 200" in created.output
+    assert cli("users", "create", "--username", "petugas", "--password", "x" * 200, "--role", "sysadmin").exit_code == 0
+    assert client.post("/api/v1/auth/token", json={"username": "petugas", "password": "x" * 200}).status_code == 200
+    assert cli("users", "password", "petugas", "--password", "y" * 201).exit_code == 2

@@ -294,3 +294,13 @@ def test_system_admins_add_sla_policies_for_categories_and_rules(client, token):
     assert shorter.status_code == 422 and "extended_followup_days" in str(shorter.get_json())
     assert {e["action"] for e in client.get("/api/v1/audit", headers=admin).get_json()["items"]} >= {
         "policy.create", "category.create"}
+
+
+@pytest.mark.parametrize(("code", "field"), [("CEK", "sms_keyword"), ("BANTUAN", "sms_keyword"),
+                                             ("INFO", "sms_keyword"), ("WWW", "subdomain")])
+def test_a_code_that_cannot_be_its_own_keyword_or_address_must_name_another(client, token, code, field):
+    admin = token("admin")
+    refused = _add(client, admin, code=code)
+    assert refused.status_code == 422 and field in refused.get_json()["errors"], refused.get_json()
+    made = _add(client, admin, code=code, **{field: None})
+    assert made.status_code == 201 and made.get_json()[field] is None

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from lapor import workflow
 from lapor.extensions import db
 from lapor.models import Report
@@ -232,3 +234,19 @@ def test_an_agency_tree_broken_into_a_cycle_does_not_hang_its_calendar_or_reach(
         assert set(db.session.scalars(lineage(unit.id))) == {unit.id, tangkab.id}
         assert {tangkab.id, unit.id} <= set(subtree_ids(unit.id))  # each is below the other now
         assert workflow.calendar_for(unit).timezone == "Asia/Jakarta"
+
+
+@pytest.mark.parametrize("body", [
+    {"disposition_days": 10, "followup_days": 2},  # disposed after the follow-up is due
+    {"disposition_days": 3, "followup_days": 10, "extended_followup_days": 5},  # an "extension" that shortens
+])
+def test_a_policy_whose_deadlines_contradict_each_other_is_refused(client, demo, token, body):
+    answer = client.put("/api/v1/sla/policies/reguler", json=body, headers=token("admin"))
+    assert answer.status_code == 422, answer.get_json()
+    assert set(answer.get_json()["errors"]) <= {"disposition_days", "extended_followup_days"}
+
+
+def test_a_scorecard_period_starting_after_now_is_refused_without_an_end_too(client, demo, token):
+    answer = client.get("/api/v1/scorecards?start=2099-01-01T00:00:00Z", headers=token("admin"))
+    assert answer.status_code == 422 and "start" in answer.get_json()["errors"]
+    assert client.get("/api/v1/scorecards?start=2026-01-01T00:00:00Z", headers=token("admin")).status_code == 200

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import time
 
-from marshmallow import ValidationError, fields, validate, validates
+from marshmallow import ValidationError, fields, validate, validates, validates_schema
 from sqlalchemy import select
 
 from lapor import directory
@@ -79,6 +79,18 @@ class AgencyIn(AgencyFields):
     code = fields.String(required=True, validate=_format(
         CODE, "A letter, then letters and digits only, 2 to 32 in all."))
     name = Text(required=True, validate=validate.Length(min=2, max=200))
+
+    @validates_schema
+    def _defaults_are_usable(self, data, **_):
+        """The SMS keyword and subdomain default to the code: a code that cannot be either must
+        name another (or null for none) rather than get one that never works."""
+        code = data.get("code", "")
+        if "sms_keyword" not in data and code.upper() in SMS_WORDS:
+            raise ValidationError("The code is an SMS command or report type, so it cannot be the SMS keyword: "
+                                  "give another sms_keyword, or null.", "sms_keyword")
+        if "subdomain" not in data and code.lower() in MAIN_SITE_LABELS:
+            raise ValidationError("The code in lower case is the main site's address: give another subdomain, "
+                                  "or null.", "subdomain")
 
 
 class SupervisedIn(StrictSchema):

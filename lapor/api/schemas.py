@@ -9,6 +9,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from lapor.clock import utcnow
 from lapor.models import ARCHIVE_REASONS, REPORT_TYPES
+from lapor.models.user import PASSWORD_MAX
 from lapor.sla import calendar
 
 # As people write numbers: +62 812-3456-7890, (0812) 3456 7890, 0812.3456.7890; 7 to 15 digits.
@@ -139,7 +140,7 @@ class ReportPage(Schema):
 
 class TokenIn(StrictSchema):
     username = Text(required=True, validate=validate.Length(min=1, max=80))
-    password = Text(required=True, validate=validate.Length(min=1, max=200), load_only=True)
+    password = Text(required=True, validate=validate.Length(min=1, max=PASSWORD_MAX), load_only=True)
 
 
 class TokenOut(Schema):

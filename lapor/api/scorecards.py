@@ -28,8 +28,9 @@ class ScorecardArgs(Schema):
 
     @validates_schema
     def _in_order(self, data, **_):
-        if data.get("start") and data.get("end") and data["start"] >= data["end"]:
-            raise ValidationError("The period must end after it starts.", "end")
+        # Without an end the period ends now: a start after it is as empty a period as any.
+        if data.get("start") and data["start"] >= (data.get("end") or utcnow()):
+            raise ValidationError("The period must end after it starts.", "end" if data.get("end") else "start")
 
 
 class ScorecardOut(Schema):

@@ -50,7 +50,11 @@ class PolicyIn(Schema):
     extended_followup_days = fields.Float(validate=validate.Range(min=0.125, max=WORKING_DAYS_MAX), allow_none=True)
 
     @validates_schema
-    def _extension_extends(self, data, **_):
+    def _deadlines_in_order(self, data, **_):
+        # Both clocks run from receipt: a report is disposed before it can be followed up.
+        if data["disposition_days"] > data["followup_days"]:
+            raise ValidationError("The disposition deadline must not come after the follow-up deadline.",
+                                  "disposition_days")
         extended = data.get("extended_followup_days")
         if extended is not None and extended <= data["followup_days"]:
             raise ValidationError("An extension must be longer than the follow-up deadline.",

@@ -13,6 +13,8 @@ from lapor.models.agency import Agency
 from lapor.models.types import UTCDateTime
 
 ROLES = ("dispatcher", "agency_admin", "coordinator", "sysadmin")
+# What a password may be, wherever it is set or given (the CLI, the desk, the API's token door).
+PASSWORD_MIN, PASSWORD_MAX = 8, 200
 
 
 class User(db.Model):
