@@ -283,3 +283,39 @@ def test_the_public_list_pages_back_ten_thousand_reports_and_counts_them_once_a_
     assert "reaches back 10000 reports" in english.get_json()["message"]
     # Staff page through everything within reach, however deep.
     assert client.get("/api/v1/reports?per_page=20&page=501", headers=token("dispatcher")).status_code == 200
+
+
+def _page(client, headers, **params):
+    answer = client.get("/api/v1/reports", query_string=params, headers=headers)
+    assert answer.status_code == 200, answer.get_json()
+    return answer.get_json()
+
+
+def test_paging_by_after_repeats_and_skips_none_while_reports_arrive(app, client, demo, token):
+    from datetime import timedelta
+
+    from tests import factories as f
+
+    with app.app_context():
+        # Two pairs received in the same instant: the order breaks their tie the same way every time.
+        for n in (0, 1, 1, 2, 2, 3):
+            f.report("disposed", holder="TANGKAB", now=f.NOW + timedelta(minutes=n), title=f"Jalan rusak nomor {n}")
+        db.session.commit()
+    for headers in (token("tangkab"), {}):
+        seen, after = [], None
+        while True:
+            page = _page(client, headers, per_page=4, **({"after": after} if after else {}))
+            seen += [item["tracking_id"] for item in page["items"]]
+            if page["next"] is None:
+                break
+            after = page["next"]
+            with app.app_context():  # a report arriving between two pages moves nothing
+                f.report("disposed", holder="TANGKAB", now=f.NOW + timedelta(hours=len(seen)), title="Lampu padam")
+                db.session.commit()
+        assert len(seen) == len(set(seen)) >= 6
+        with app.app_context():
+            received = [db.session.scalars(select(Report.received_at).where(Report.tracking_id == t)).one()
+                        for t in seen]
+        assert received == sorted(received, reverse=True)
+    assert client.get("/api/v1/reports?after=LPR-NOPE").status_code == 422
+    assert client.get(f"/api/v1/reports?after={seen[0]}&page=2").status_code == 422

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import request, url_for
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from lapor import access, workflow
@@ -83,9 +83,9 @@ def create_report(args):
 def list_reports(args):
     """Public reports, or with a bearer token the reports within the caller's reach; newest first.
 
-    The public list reaches back 10,000 reports (`page` × `per_page` at most 10,000) and its
-    `total` may be up to a minute old; older public reports are found by tracking ID or through
-    Open311's date windows. Staff page through everything within reach.
+    Page by `after` (each answer's `next`): a page then stays put while new reports arrive.
+    With `page`, the public list reaches back 10,000 reports (`page` × `per_page` at most
+    10,000); its `total` may be up to a minute old. Staff page through everything within reach.
     """
     actor = current_actor()
     query = access.staff_reports(actor) if actor else access.public_reports()
@@ -102,14 +102,23 @@ def list_reports(args):
         if not access.within_public_depth(page, per_page):
             raise InvalidInput("page_too_deep", rows=access.PUBLIC_ROWS)
         total, _ = kept(f"lapor:public-total:{args.get('state') or 'all'}", PUBLIC_TOTAL_FRESH, utcnow(), count)
-    rows = db.session.scalars(
-        query.options(*LIST_LOADS)
-        .order_by(Report.received_at.desc()).offset((page - 1) * per_page).limit(per_page)
-    )
+    rows = query.options(*LIST_LOADS).order_by(Report.received_at.desc(), Report.id.desc())
+    if args.get("after"):
+        # Keyset paging: the page after a report stays put when new reports arrive in front.
+        mark = db.session.execute(query.with_only_columns(Report.received_at, Report.id)
+                                  .where(Report.tracking_id == args["after"].upper())).first()
+        if mark is None:
+            raise InvalidInput("list_mark_not_found", report=args["after"])
+        rows = rows.where(or_(Report.received_at < mark.received_at,
+                              and_(Report.received_at == mark.received_at, Report.id < mark.id)))
+    else:
+        rows = rows.offset((page - 1) * per_page)
+    found = list(db.session.scalars(rows.limit(per_page + 1)))
     audience = "staff" if actor else "public"
     return {
-        "items": [report_view(r, audience, actor) for r in rows],
+        "items": [report_view(r, audience, actor) for r in found[:per_page]],
         "page": page, "per_page": per_page, "total": total,
+        "next": found[per_page - 1].tracking_id if len(found) > per_page else None,
     }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from marshmallow import Schema, ValidationError, fields, validate, validates
+from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
 from lapor.clock import utcnow
 from lapor.models import ARCHIVE_REASONS, REPORT_TYPES
@@ -129,6 +129,14 @@ class ReportListArgs(Schema):
     ))
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
     per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+    after = Text(validate=validate.Length(min=1, max=16), metadata={
+        "description": "the tracking ID of the last report of the page before (its `next`): the page after it, "
+                       "unmoved by reports that arrive meanwhile"})
+
+    @validates_schema
+    def _page_or_after(self, data, **_):
+        if data.get("after") and data["page"] != 1:
+            raise ValidationError("Give page or after, not both.", "after")
 
 
 class ReportPage(Schema):
@@ -136,6 +144,8 @@ class ReportPage(Schema):
     page = fields.Integer()
     per_page = fields.Integer()
     total = fields.Integer()
+    next = fields.String(allow_none=True, metadata={
+        "description": "`after` for the next page; null on the last page"})
 
 
 class TokenIn(StrictSchema):
