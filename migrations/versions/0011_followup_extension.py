@@ -26,5 +26,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("report", schema=None) as batch_op:
-        batch_op.drop_column("followup_extended_at")
+    # In place on SQLite too (3.35+): a batch copy of the table would write its generated column.
+    op.drop_column("report", "followup_extended_at")
