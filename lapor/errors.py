@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import jsonify, make_response, render_template, request
+from flask import jsonify, make_response, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
@@ -44,19 +44,29 @@ def resend_form() -> dict | None:
     fields = [(name, value) for name, values in request.form.lists() if name not in NOT_RESENT
               for value in values]
     return {"action": request.full_path.rstrip("?"), "fields": fields,
-            "written": [(name, value) for name, value in fields if name in WRITTEN and value.strip()],
+            "written": written_fields(),
             "files_dropped": any(f.filename for _, f in request.files.items(multi=True))}
 
 
-def error_response(status: int, code: str, message: str, errors=None, headers=None, resend=None):
+def written_fields() -> list[tuple[str, str]]:
+    """What a person wrote at length in the form posted, to copy from an answer that cannot
+    offer to send it again (never a password form)."""
+    if wants_json() or request.method != "POST" or "password" in request.form:
+        return []
+    return [(name, value) for name, values in request.form.lists() if name in WRITTEN
+            for value in values if value.strip()]
+
+
+def error_response(status: int, code: str, message: str, errors=None, headers=None, resend=None, **page):
     if wants_json():
         body = {"code": status, "status": code, "message": message}
         if errors:
             body["errors"] = errors
         response = jsonify(body)
     else:
-        response = make_response(render_template("error.html", status=status, message=message, resend=resend))
-        if resend:
+        response = make_response(render_template("error.html", status=status, message=message, resend=resend,
+                                                 **page))
+        if resend or page.get("written"):
             response.headers["Cache-Control"] = "no-store"  # it holds what the person wrote
     response.status_code = status
     for name, value in (headers or {}).items():
@@ -84,6 +94,15 @@ def http_error(exc: HTTPException):
     return error_response(status, code, message, resend=resend_form() if status == 429 else None)
 
 
+def _desk_page() -> str | None:
+    """For a desk form: the sign-in coming back to the page it was sent from."""
+    if not request.path.startswith("/staff/"):
+        return None
+    from lapor.web.desk.common import come_back_to
+
+    return url_for("staff.desk", next=come_back_to())
+
+
 def register(app) -> None:
     @app.errorhandler(WorkflowError)
     def workflow_error(exc: WorkflowError):
@@ -92,7 +111,9 @@ def register(app) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc):
-        return error_response(400, "csrf", gettext("error.csrf"))
+        # A form whose token no longer matches (the session ended meanwhile) is not sent again
+        # from here, which would pass the check by; what was written comes back to copy.
+        return error_response(400, "csrf", gettext("error.csrf"), written=written_fields(), back=_desk_page())
 
     app.register_error_handler(HTTPException, http_error)
 

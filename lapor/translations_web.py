@@ -160,6 +160,11 @@ WEB_MESSAGES: dict[str, tuple[str, str]] = {
         "Attachments do not go with this button: if they matter, fill in the form again instead.",
     ),
     "web.error.your_text": ("Teks yang Anda tulis", "The text you wrote"),
+    "web.error.copy_intro": ("Yang Anda tulis belum terkirim. Salin dari bawah ini, buka halamannya lagi, "
+                             "lalu kirim ulang.",
+                             "What you wrote was not sent. Copy it from below, open the page again "
+                             "and send it once more."),
+    "web.error.desk": ("Kembali ke meja petugas", "Back to the staff desk"),
     "web.error.check_id": ("Periksa kembali nomor pelacakan Anda.",
                            "Please check your tracking number."),
     "error.attachment_count": ("Lampiran paling banyak {limit} berkas.",

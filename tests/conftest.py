@@ -117,6 +117,14 @@ def demo(app):
 
 
 @pytest.fixture
+def csrf_client(settings, app, demo):
+    """A client of an app that checks CSRF tokens, as production does (the others do not)."""
+    from lapor.app import create_app
+
+    return create_app(settings, TESTING=True).test_client()
+
+
+@pytest.fixture
 def no_rate_limits(app, monkeypatch):
     """Turn off the per-address limiter (read when a request arrives) and the per-phone counter,
     for tests that send more requests than any citizen may."""

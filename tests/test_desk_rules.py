@@ -348,13 +348,6 @@ def test_export_links_and_an_import_with_row_errors(client, app, demo):
 
 # -- CSRF ---------------------------------------------------------------------------------------
 
-@pytest.fixture
-def csrf_client(settings, app, demo):
-    from lapor.app import create_app
-
-    return create_app(settings, TESTING=True).test_client()
-
-
 def token_of(page: str) -> str:
     return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
 

@@ -243,3 +243,35 @@ def test_sessions_long_over_are_let_go_at_the_next_sign_in(client, demo, app):
     with app.app_context():
         [kept] = db.session.scalars(select(StaffSession)).all()
         assert utcnow() - kept.created_at < timedelta(minutes=1)
+
+
+def test_a_form_refused_because_the_session_ended_gives_back_what_was_typed(csrf_client, app, demo):
+    """With the session gone its CSRF token is too: the follow-up is refused, but the text comes
+    back to copy (not to send again from the error page, which would pass the check by), with a
+    way back to the report through the sign-in."""
+    import re
+
+    from tests.test_desk_rules import token_of
+    from tests.test_desk_support import make
+
+    tid = make(app, "disposed", "TANGKAB")
+    login = text(csrf_client.get("/staff/"))
+    csrf_client.post("/staff/", data={"username": "tangkab", "password": demo["tangkab"],
+                                      "csrf_token": token_of(login)})
+    token = token_of(text(csrf_client.get(f"/staff/laporan/{tid}")))
+    csrf_client.delete_cookie("session")
+    written = "Tim kami sudah memeriksa saluran di Jalan Raya Serang km 12 bersama warga."
+    refused = csrf_client.post(f"/staff/laporan/{tid}/aksi/follow_up", data={"message": written, "csrf_token": token})
+    page = text(refused)
+    assert refused.status_code == 400 and written in page
+    assert 'class="resend"' not in page and refused.headers["Cache-Control"] == "no-store"
+    back = re.search(r'href="([^"]*)">Kembali ke meja petugas', page).group(1)
+    assert parse_qs(urlparse(back.replace("&amp;", "&")).query)["next"] == [f"/staff/laporan/{tid}"]
+
+
+def test_a_missing_desk_page_leads_back_to_the_desk_not_to_tracking(client, demo):
+    sign_in(client, demo, "tangkab")
+    missing = client.get("/staff/laporan/LPR-TIDAKADA")
+    page = text(missing)
+    assert missing.status_code == 404 and "Kembali ke meja petugas" in page
+    assert "nomor pelacakan" not in page

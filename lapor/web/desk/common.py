@@ -63,13 +63,13 @@ signed_in = staff_only()
 
 def to_sign_in():
     """The sign-in form, coming back here afterwards; htmx is told to load it as a whole page."""
-    target = url_for("staff.desk", next=_come_back_to())
+    target = url_for("staff.desk", next=come_back_to())
     if is_htmx():
         return "", 204, {"HX-Redirect": target}
     return redirect(target)
 
 
-def _come_back_to() -> str:
+def come_back_to() -> str:
     """Where to land after signing in: this page, or for a form sent while signed out (whose
     address answers POST only) the page the form was on, else its screen."""
     if request.method in ("GET", "HEAD"):
