@@ -275,3 +275,20 @@ def test_a_missing_desk_page_leads_back_to_the_desk_not_to_tracking(client, demo
     page = text(missing)
     assert missing.status_code == 404 and "Kembali ke meja petugas" in page
     assert "nomor pelacakan" not in page
+
+
+def test_the_language_switch_on_a_refused_form_stays_on_its_page(client, app, demo):
+    import re
+
+    from tests.test_desk_support import make
+
+    tid = make(app, "disposed", "TANGKAB")
+    sign_in(client, demo, "tangkab")
+    refused = client.post(f"/staff/laporan/{tid}/aksi/follow_up", data={"message": ""})
+    assert refused.status_code == 422
+    assert re.findall(r'href="([^"]*)" hreflang="en"', text(refused)) == [f"/staff/laporan/{tid}?lang=en"]
+    client.post("/staff/logout")
+    sign_in(client, demo, "admin")
+    calendar = client.post("/staff/kalender/", data={"date": "bukan tanggal", "kind": "closure"})
+    assert calendar.status_code == 422
+    assert re.findall(r'href="([^"]*)" hreflang="en"', text(calendar)) == ["/staff/kalender/?lang=en"]

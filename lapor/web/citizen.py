@@ -84,6 +84,10 @@ def lang_url(code: str) -> str:
     elif request.method == "GET":
         # "//host" would be another site; a path here is always our own.
         path, args = "/" + request.path.lstrip("/"), request.args.to_dict()
+    elif request.path.startswith("/staff/"):
+        from lapor.web.desk.common import come_back_to  # the page a desk form was sent from
+
+        path, args = come_back_to(), {}
     else:
         path, args = url_for("citizen.home"), {}
     return f"{path}?{urlencode({**args, 'lang': code})}"
