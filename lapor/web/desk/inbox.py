@@ -32,6 +32,9 @@ def read_filters(args) -> Filters:
     filters.choice(args, "agency", set(db.session.scalars(select(Agency.code))))
     filters.day(args, "from")
     filters.day(args, "to")
+    values = filters.values
+    if "from" in values and "to" in values and values["from"] > values["to"]:
+        values["from"], values["to"] = values["to"], values["from"]  # as the other screens read it
     filters.number(args, "page", 1, 1, 100_000)
     if args.get("overdue") == "1":
         filters.values["overdue"] = True
