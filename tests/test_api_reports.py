@@ -222,6 +222,23 @@ def test_event_date_in_the_future_is_refused(client, demo):
     assert response.get_json()["errors"]["event_date"] == ["Tanggal kejadian tidak boleh di masa depan."]
 
 
+def test_an_event_today_in_papua_is_not_in_the_future_on_any_channel(client, demo, monkeypatch):
+    """At 01:00 WIT on 3 March it is still 2 March in Jakarta: a citizen in Jayapura reporting
+    what happened today is taken, by the form of Jayapura's own site and by the API; the day
+    after is refused."""
+    from datetime import UTC, datetime
+
+    from tests.test_web_citizen import FORM
+
+    for where in ("lapor.api.schemas.utcnow", "lapor.web.citizen.utcnow"):
+        monkeypatch.setattr(where, lambda: datetime(2026, 3, 2, 16, 0, tzinfo=UTC))
+    form = client.post("/", data={**FORM, "agency": "", "event_date": "2026-03-03"},
+                       headers={"Host": "jayapura.lapor.test"}, content_type="multipart/form-data")
+    assert form.status_code == 303
+    assert client.post("/api/v1/reports", json={**REPORT, "event_date": "2026-03-03"}).status_code == 201
+    assert client.post("/api/v1/reports", json={**REPORT, "event_date": "2026-03-04"}).status_code == 422
+
+
 def test_a_nul_character_is_a_clear_422_not_a_database_error(client, demo):
     response = client.post("/api/v1/reports", json={**REPORT, "body": "Jalan rusak\x00 parah sekali"})
     assert response.status_code == 422

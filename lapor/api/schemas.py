@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
@@ -14,6 +14,9 @@ from lapor.sla import calendar
 
 # As people write numbers: +62 812-3456-7890, (0812) 3456 7890, 0812.3456.7890; 7 to 15 digits.
 PHONE = re.compile(r"^\+?[0-9 ().\-]{7,24}$")
+
+
+EASTERNMOST = ZoneInfo("Asia/Jayapura")
 
 
 def supported_year(value) -> None:
@@ -63,8 +66,8 @@ class ReportIn(StrictSchema):
 
     @validates("event_date")
     def _not_future(self, value, **_):
-        # A day of slack: the citizen's calendar may be a zone ahead of the server's.
-        if value and value > (utcnow() + timedelta(days=1)).date():
+        # Today somewhere in Indonesia: in Papua (WIT) the day begins two hours before Jakarta's.
+        if value and value > utcnow().astimezone(EASTERNMOST).date():
             raise ValidationError("Event date cannot be in the future.")
 
 

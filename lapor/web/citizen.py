@@ -134,13 +134,6 @@ def _catch(errors: dict, field: str, step):
         return None
 
 
-def _in_future(day: str | None, now: datetime) -> bool:
-    try:
-        return bool(day) and date.fromisoformat(day) > now.astimezone(ZoneInfo(JAKARTA)).date()
-    except ValueError:
-        return False  # not a date at all: the schema has said so already
-
-
 def read_report(form, files, now: datetime):
     """The web form as a NewReport and its category code, or FormInvalid with every field error."""
     data = filled(form, REPORT_FIELDS)
@@ -148,8 +141,6 @@ def read_report(form, files, now: datetime):
     contact = filled(form, [f"reporter_{name}" for name in CONTACT_FIELDS])
     data["reporter"] = {key.removeprefix("reporter_"): value for key, value in contact.items()}
     args, errors = load(ReportIn(), data)
-    if "event_date" not in errors and _in_future(data.get("event_date"), now):
-        errors["event_date"] = [gettext("Event date cannot be in the future.")]
     limit = current_app.config["LAPOR"].max_attachment_bytes
     uploads = files.getlist("attachments")
     stored = _catch(errors, "attachments", lambda: attachments.from_uploads(uploads, now, limit))
