@@ -399,3 +399,27 @@ def test_form_post_with_the_csrf_token_from_the_page_is_accepted(csrf_client, ap
     response = csrf_client.post("/", data={**FORM, "csrf_token": csrf})
     assert response.status_code == 303
     assert count_reports(app) == 1
+
+
+def _stored(app, tid) -> Report:
+    with app.app_context():
+        report = db.session.scalars(select(Report).where(Report.tracking_id == tid)).one()
+        db.session.expunge(report)
+        return report
+
+
+def test_a_reports_times_are_shown_in_its_agencys_zone(client, demo, app, run_worker):
+    """Jayapura counts its deadlines in its own office hours (WIT): its reporters read them, and
+    its site lists its reports, in WIT; a report no agency has yet reads in WIB."""
+    wit = ZoneInfo("Asia/Jayapura")
+    tid, token = submit(client, agency="JAYAPURA")
+    run_worker()
+    report = _stored(app, tid)
+    due = report.followup_due_at.astimezone(wit)
+    assert f"pukul {due:%H.%M} WIT" in private(client, tid, token)
+    assert f"pukul {due:%H.%M} WIT" in text(client.get(f"/laporan/{tid}"))
+    received = report.received_at.astimezone(wit)
+    site = text(client.get("/", headers={"Host": "jayapura.lapor.test"}))
+    assert tid in site and f"pukul {received:%H.%M} WIT" in site
+    waiting, token = submit(client)  # not routed yet: no agency has it
+    assert "WIB" in private(client, waiting, token) and "WIT" not in private(client, waiting, token)

@@ -64,7 +64,7 @@ def branded_home(agency: Agency, form=None, errors=None, status: int = 200, reat
     """The citizens' form in the agency's colours, fixed to it, beside its public reports."""
     reports = access.public_reports().where(Report.agency_id.in_(subtree_ids(agency.id)))
     return render_home(form, errors, status, reattach, template="subdomain/home.html",
-                       reports=reports, site=agency, brand=brand_colours(agency.code))
+                       reports=reports, site=agency, brand=brand_colours(agency.code), zone=agency.timezone)
 
 
 def brand_colours(code: str) -> dict[str, str]:

@@ -240,8 +240,16 @@ def track(tracking_id):
     token = request.args.get("akses")
     if token:
         return private_page(access.reporter_report(tracking_id, token), token)
-    view = report_view(access.public_report(tracking_id), "public")
-    return render_template("citizen/report.html", view=view, private=False)
+    report = access.public_report(tracking_id)
+    return render_template("citizen/report.html", view=report_view(report, "public"), private=False,
+                           zone=report_zone(report))
+
+
+def report_zone(report: Report) -> str:
+    """The zone a report's times are read in by citizens: its agency's, whose office hours its
+    deadlines are counted in (Jakarta's while no agency has it)."""
+    holder = report.agency or report.requested_agency
+    return holder.timezone if holder is not None else JAKARTA
 
 
 def reporter_forms(report: Report) -> set[str]:
@@ -258,7 +266,7 @@ def private_page(report: Report, token: str, errors=None, refused=None, status: 
     g.page = (url_for(".track", tracking_id=report.tracking_id), {"akses": token})
     html = render_template(
         "citizen/report.html", view=report_view(report, "reporter", CITIZEN), private=True,
-        token=token, forms=reporter_forms(report), attachments=report.attachments,
+        token=token, zone=report_zone(report), forms=reporter_forms(report), attachments=report.attachments,
         form=request.form if request.method == "POST" else {}, errors=errors or {}, refused=refused,
     )
     return no_store(html, status)
