@@ -423,3 +423,16 @@ def test_a_reports_times_are_shown_in_its_agencys_zone(client, demo, app, run_wo
     assert tid in site and f"pukul {received:%H.%M} WIT" in site
     waiting, token = submit(client)  # not routed yet: no agency has it
     assert "WIB" in private(client, waiting, token) and "WIT" not in private(client, waiting, token)
+
+
+def test_a_refused_reply_keeps_the_text_the_citizen_wrote(client, demo, app, run_worker):
+    """The agency resolves the report while the citizen writes an answer to its question: the
+    answer is refused (the report is resolved now), and what was written stays on the page."""
+    tid, token = submit(client)
+    run_worker()
+    staff_does(app, tid, "request_info", "Mohon kirim foto lokasi.")
+    staff_does(app, tid, "follow_up", "Jalan sudah ditambal.", True)
+    message = "Lubang kedua ada di depan toko bangunan Sinar Jaya, belum ditambal sama sekali."
+    response = client.post(f"/laporan/{tid}/balas", data={"akses": token, "message": message})
+    assert response.status_code == 409 and message in text(response)
+    assert response.headers["Cache-Control"].startswith("no-store")

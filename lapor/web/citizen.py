@@ -26,6 +26,7 @@ from lapor import access, attachments, workflow
 from lapor.api.reports import new_report_from
 from lapor.api.schemas import ConfirmIn, MessageIn, RatingIn, ReportIn
 from lapor.clock import utcnow
+from lapor.errors import written_fields
 from lapor.extensions import db
 from lapor.i18n import gettext, translate_errors
 from lapor.intake import find_category, receive
@@ -262,12 +263,13 @@ def reporter_forms(report: Report) -> set[str]:
     return forms
 
 
-def private_page(report: Report, token: str, errors=None, refused=None, status: int = 200):
+def private_page(report: Report, token: str, errors=None, refused=None, status: int = 200, written=()):
     g.page = (url_for(".track", tracking_id=report.tracking_id), {"akses": token})
     html = render_template(
         "citizen/report.html", view=report_view(report, "reporter", CITIZEN), private=True,
         token=token, zone=report_zone(report), forms=reporter_forms(report), attachments=report.attachments,
         form=request.form if request.method == "POST" else {}, errors=errors or {}, refused=refused,
+        written=written,
     )
     return no_store(html, status)
 
@@ -284,7 +286,8 @@ def reporter_action(tracking_id: str, schema: Schema, act):
         done = act(report, args, utcnow())
     except WorkflowError as exc:
         db.session.rollback()
-        return private_page(report, token, refused=refusal(exc), status=exc.status)
+        # What the citizen wrote stays on the page to copy into the form that fits now.
+        return private_page(report, token, refused=refusal(exc), status=exc.status, written=written_fields())
     db.session.commit()
     flash(gettext(done), "success")
     return redirect(url_for(".track", tracking_id=report.tracking_id, akses=token), 303)
