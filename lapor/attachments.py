@@ -33,11 +33,17 @@ def sniff(data: bytes) -> tuple[str, tuple[str, ...]] | None:
 
 
 def safe_filename(name: str | None, extensions: tuple[str, ...]) -> str:
-    """A plain ASCII name whose extension matches the sniffed type."""
-    cleaned = secure_filename(PurePath((name or "").replace("\\", "/")).name) or "lampiran"
-    stem, dot, suffix = cleaned.rpartition(".")
-    if not dot or f".{suffix.lower()}" not in extensions:
-        stem, suffix = cleaned, extensions[0][1:]
+    """A plain ASCII name whose extension matches the sniffed type; "lampiran" when nothing of
+    the name's own stem is left (a name in another script, say)."""
+    base = PurePath((name or "").replace("\\", "/")).name
+    stem, dot, suffix = base.rpartition(".")
+    if not dot:
+        stem, suffix = base, ""
+    stem = secure_filename(stem) or "lampiran"
+    if f".{suffix.lower()}" not in extensions:
+        # Named as another type: the name keeps what it said, the sniffed type's extension follows.
+        said = secure_filename(suffix)
+        stem, suffix = (f"{stem}.{said}" if said else stem), extensions[0][1:]
     return f"{stem[:100]}.{suffix.lower()}"
 
 
