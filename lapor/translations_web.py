@@ -92,6 +92,11 @@ WEB_MESSAGES: dict[str, tuple[str, str]] = {
     "web.sent.open": ("Buka laporan saya", "Open my report"),
     # the tracking page
     "web.report.private": ("Tampilan pribadi pelapor", "Reporter's private view"),
+    "web.report.link_failed": ("Tautan pribadi ini tidak lengkap atau salah, jadi yang tampil hanya tampilan "
+                               "umum laporan. Buka tautan dari pesan tanda terima Anda secara utuh untuk "
+                               "membalas atau mengonfirmasi.",
+                               "This private link is incomplete or wrong, so only the public view of the "
+                               "report is shown. Open the whole link from your receipt to reply or confirm."),
     "web.report.private_note": ("Halaman ini hanya untuk Anda. Jangan bagikan alamatnya.",
                                 "This page is for you only. Do not share its address."),
     "web.report.public_note": ("Identitas pelapor tidak ditampilkan di halaman publik.",

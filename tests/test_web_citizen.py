@@ -436,3 +436,15 @@ def test_a_refused_reply_keeps_the_text_the_citizen_wrote(client, demo, app, run
     response = client.post(f"/laporan/{tid}/balas", data={"akses": token, "message": message})
     assert response.status_code == 409 and message in text(response)
     assert response.headers["Cache-Control"].startswith("no-store")
+
+
+def test_a_private_link_cut_short_shows_a_public_report_publicly_and_a_confidential_one_not_at_all(client, demo):
+    tid, token = submit(client)
+    cut = client.get(f"/laporan/{tid}", query_string={"akses": token[:10]})
+    page = text(cut)
+    assert cut.status_code == 200 and FORM["title"] in page and "Tautan pribadi ini tidak lengkap" in page
+    assert FORM["reporter_name"] not in page and FORM["reporter_phone"] not in page
+    assert 'name="message"' not in page  # no reply form: that needs the whole link
+    secret, token = submit(client, confidential="1")
+    assert client.get(f"/laporan/{secret}", query_string={"akses": token[:10]}).status_code == 404
+    assert client.get(f"/laporan/{secret}", query_string={"akses": token}).status_code == 200

@@ -34,7 +34,7 @@ from lapor.models import REPORT_TYPES, TIMEZONES, Agency, Category, Report
 from lapor.ratelimit import TooManyReports
 from lapor.translations import MESSAGES
 from lapor.views import report_view
-from lapor.workflow import CITIZEN, InvalidInput, WorkflowError
+from lapor.workflow import CITIZEN, InvalidInput, NotFound, WorkflowError
 
 bp = Blueprint("citizen", __name__)
 
@@ -240,10 +240,15 @@ def lookup():
 def track(tracking_id):
     token = request.args.get("akses")
     if token:
-        return private_page(access.reporter_report(tracking_id, token), token)
+        try:
+            return private_page(access.reporter_report(tracking_id, token), token)
+        except NotFound:
+            # A private link cut short by a chat app: a public report is still shown (publicly,
+            # saying the link did not work); a confidential one still does not exist here.
+            pass
     report = access.public_report(tracking_id)
     return render_template("citizen/report.html", view=report_view(report, "public"), private=False,
-                           zone=report_zone(report))
+                           zone=report_zone(report), link_failed=bool(token))
 
 
 def report_zone(report: Report) -> str:
