@@ -76,6 +76,7 @@ def report_view(report: Report, audience: str, viewer: Actor | None = None) -> d
             policy=report.policy_code,
             disposition_due_at=report.disposition_due_at,
             followup_due_at=report.followup_due_at,
+            followed_up_at=report.followed_up_at,
             next_due_at=report.next_due_at,
         )
     if audience != "public" and may_see_identity(report, viewer):

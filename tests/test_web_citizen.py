@@ -448,3 +448,14 @@ def test_a_private_link_cut_short_shows_a_public_report_publicly_and_a_confident
     secret, token = submit(client, confidential="1")
     assert client.get(f"/laporan/{secret}", query_string={"akses": token[:10]}).status_code == 404
     assert client.get(f"/laporan/{secret}", query_string={"akses": token}).status_code == 200
+
+
+def test_the_follow_up_deadline_is_shown_only_while_it_runs(client, demo, app, run_worker):
+    """Met by the agency's first follow-up: after it the page no longer shows a deadline that
+    may be past by now, as if the agency were late."""
+    tid, token = submit(client)
+    run_worker()
+    assert "Batas waktu tindak lanjut" in private(client, tid, token)
+    staff_does(app, tid, "follow_up", "Sedang kami periksa ke lokasi.")
+    page = private(client, tid, token)
+    assert "Diproses" in page and "Batas waktu tindak lanjut" not in page
