@@ -4,6 +4,8 @@ system admins only."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select, text, update
 
@@ -151,3 +153,45 @@ def test_entries_cannot_be_changed(ctx):
     with pytest.raises(Exception, match="append-only"):
         db.session.execute(text("UPDATE admin_event SET action = 'x'"))
     db.session.rollback()
+
+
+def test_system_admins_read_the_log_on_the_desk_in_both_languages(client, demo, token, app):
+    from tests.test_web_citizen import text
+    from tests.test_web_staff import sign_in
+
+    admin = token("admin")
+    assert client.patch("/api/v1/agencies/TANGKAB", headers=admin, json={"office_close": "15:00"}).status_code == 200
+    assert client.post("/api/v1/calendar/days", headers=admin,
+                       json={"date": "2026-12-24", "kind": "closure", "note": "<b>Banjir</b>"}).status_code == 201
+    sign_in(client, demo, "admin")
+    page = text(client.get("/staff/log/"))
+    assert "Log administrasi" in page and "Instansi diubah" in page and "TANGKAB" in page
+    assert "16:00:00 → 15:00:00" in page and "Hari kalender ditetapkan" in page
+    assert "&lt;b&gt;Banjir&lt;/b&gt;" in page and "<b>Banjir" not in page
+    only_calendar = text(client.get("/staff/log/?kind=calendar"))
+    assert "Hari kalender ditetapkan" in only_calendar and "Instansi diubah" not in only_calendar
+    assert "TANGKAB" in text(client.get("/staff/log/?subject=TANGKAB"))
+    assert "Agency changed" in text(client.get("/staff/log/?lang=en"))
+    odd = client.get("/staff/log/?kind=nothing&before=abc")
+    assert odd.status_code == 200
+
+
+def test_the_desk_log_pages_back_and_is_for_system_admins_only(client, demo, app):
+    from lapor import audit
+    from lapor.clock import utcnow
+    from tests.test_web_citizen import text
+    from tests.test_web_staff import sign_in
+
+    with app.app_context():
+        for n in range(55):
+            audit.record(None, "user.password", f"staff{n:02}", utcnow())
+        db.session.commit()
+    sign_in(client, demo, "admin")
+    first = text(client.get("/staff/log/?kind=user"))
+    assert "staff54" in first and "staff04" not in first and "baris perintah" in first
+    older = re.search(r'href="(/staff/log/\?[^"]*before=\d+[^"]*)"', first).group(1).replace("&amp;", "&")
+    second = text(client.get(older))
+    assert "staff04" in second and "staff00" in second and "staff54" not in second
+    client.post("/staff/logout")
+    sign_in(client, demo, "tangkab")
+    assert client.get("/staff/log/").status_code == 403

@@ -7,12 +7,12 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 from lapor.auth import authenticate, current_user, end_session, start_session
 from lapor.clock import utcnow
 from lapor.i18n import gettext
-from lapor.web.desk import calendar, dashboard, explain, inbox, recap, report, rules, triage
+from lapor.web.desk import calendar, dashboard, explain, inbox, log, recap, report, rules, triage
 from lapor.web.desk.common import is_htmx, to_sign_in
 
 bp = Blueprint("staff", __name__)
 for screen, prefix in ((triage, "/triase"), (report, "/laporan"), (dashboard, "/pemantauan"),
-                       (calendar, "/kalender"), (recap, "/rekap"), (rules, "/aturan")):
+                       (calendar, "/kalender"), (recap, "/rekap"), (rules, "/aturan"), (log, "/log")):
     bp.register_blueprint(screen.bp, url_prefix=prefix)
 bp.add_app_template_filter(explain.details, "event_details")
 

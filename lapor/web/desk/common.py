@@ -27,6 +27,7 @@ SCREENS = (
     ("staff.dashboard.index", "desk.nav.dashboard", frozenset({"coordinator", "sysadmin"})),
     ("staff.recap.index", "desk.nav.recap", EVERYONE),
     ("staff.calendar.index", "desk.nav.calendar", frozenset({"sysadmin"})),
+    ("staff.log.index", "desk.nav.log", frozenset({"sysadmin"})),
 )
 ROLES_OF = {endpoint: roles for endpoint, _, roles in SCREENS}
 
