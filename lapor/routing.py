@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import select, true
 
 from lapor import workflow
+from lapor.channels.sms import title_for
 from lapor.extensions import db
 from lapor.models import Agency, Category, Report, is_unit_of
 from lapor.rules.decide import Decision
@@ -57,7 +58,10 @@ def candidates(decision: Decision) -> list[dict[str, Any]]:
 def plan_route(title: str | None, body: str | None, report_type: str | None, channel: str | None,
                requested: Agency | None, compiled: CompiledRuleSet | None = None) -> Plan:
     """What routing would do with this text; ``compiled`` replaces the owner's active rules
-    (a draft being tested). Reads only; changes nothing."""
+    (a draft being tested). Reads only; changes nothing. A text without a title (one tested
+    as an SMS is) gets the title the SMS and Open311 channels make of it."""
+    if title is None:
+        title = title_for(body or "")
     if compiled is not None:
         decision, entry = compiled.route(title, body, report_type, channel), None
     else:
@@ -155,10 +159,19 @@ def load_for_routing(report_id: int) -> Report | None:
     return db.session.get(Report, report_id, with_for_update=True)
 
 
+def _applied(plan: Plan) -> dict[str, Any]:
+    """What routing by a plan applies to a report: where it goes, its category, its SLA policy
+    (so its deadlines) and whether it is flagged urgent."""
+    return {"agency": plan.agency.code if plan.agency else None,
+            "category": plan.category.code if plan.category else None,
+            "policy": plan.policy, "urgent": plan.urgent}
+
+
 def backtest(agency: Agency | None, limit: int, scope=None) -> dict[str, Any]:
     """The owner's draft against its latest reports (those naming it, or naming no agency for
     the national set; within ``scope``, a WHERE clause such as the caller's reach): each report
-    the draft would send elsewhere or categorise otherwise than the active rules do."""
+    the draft would send elsewhere, categorise, time (SLA policy) or flag otherwise than the
+    active rules do."""
     draft = find_set(agency, "draft")
     if draft is None:
         raise StateConflict("rules_no_draft", owner=owner_label(agency))
@@ -175,15 +188,11 @@ def backtest(agency: Agency | None, limit: int, scope=None) -> dict[str, Any]:
         # (Against where the report is now, every report staff moved by hand would be listed.)
         plan = plan_route(report.title, report.body, report.type, report.channel, agency, compiled)
         active = plan_route(report.title, report.body, report.type, report.channel, agency)
-        current = (active.agency.code if active.agency else None,
-                   active.category.code if active.category else None)
-        new = (plan.agency.code if plan.agency else None,
-               plan.category.code if plan.category else None)
+        current, new = _applied(active), _applied(plan)
         if new != current:
             different.append({
                 "tracking_id": report.tracking_id, "title": report.title, "state": report.state,
-                "current": {"agency": current[0], "category": current[1]},
-                "new": {"agency": new[0], "category": new[1]},
+                "current": current, "new": new,
                 "reason": plan.decision.reason, "rule": plan.routing.get("rule"),
                 "why": plan.decision.explanation.get("why"),
             })

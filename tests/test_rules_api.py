@@ -310,13 +310,53 @@ def test_backtest_lists_reports_the_draft_would_route_differently(client, token,
     assert result["examined"] == 3 and result["rules"] == {"owner": "TANGKAB", "version": 2}
     different = sorted(result["different"], key=lambda d: d["title"])
     assert [d["title"] for d in different] == ["Sampah di sungai", "Sampah menumpuk di pasar"]
-    assert different[0]["current"] == {"agency": "TANGKAB", "category": None}
-    assert different[0]["new"] == {"agency": "DPUPRTANGKAB", "category": "infrastruktur"}
+    assert different[0]["current"] == {"agency": "TANGKAB", "category": None, "policy": None, "urgent": False}
+    assert different[0]["new"] == {"agency": "DPUPRTANGKAB", "category": "infrastruktur", "policy": "reguler",
+                                   "urgent": False}
     assert different[0]["rule"] == "sampah" and different[0]["tracking_id"]
     one = client.post("/api/v1/rules/backtest", json={"limit": 1}, headers=admin)
     assert one.get_json()["examined"] == 1
     assert client.post("/api/v1/rules/backtest", json={"agency": "TANGKAB"},
                        headers=token("dispatcher")).status_code == 403
+
+
+def test_backtest_lists_a_report_whose_deadlines_or_urgency_alone_the_draft_changes(client, token, run_worker):
+    """Same agency and category, but the draft would time it under another SLA policy and flag
+    it urgent: activating it changes the report's deadlines, so the back-test lists it."""
+    body = {"title": "Jalan rusak berlubang di Cikupa", "body": "Jalan rusak berlubang, mohon diperbaiki.",
+            "agency": "TANGKAB"}
+    assert client.post("/api/v1/reports", json=body).status_code == 201
+    run_worker()
+    admin = token("tangkab")
+    same_place = client.post("/api/v1/rules/test", headers=admin, json={
+        "text": body["body"], "title": body["title"], "agency": "TANGKAB"}).get_json()["decision"]
+    added = client.post("/api/v1/rules", headers=admin, json={
+        "key": "jalan-darurat", "name": "Jalan rusak: segera", "target": same_place["agency"], "priority": 10,
+        "keywords": {"any": ["jalan rusak"]},
+        "actions": {"category": same_place["category"], "policy": "khusus", "urgent": True}})
+    assert added.status_code == 201, added.get_json()
+    [changed] = client.post("/api/v1/rules/backtest", json={"limit": 10}, headers=admin).get_json()["different"]
+    assert (changed["current"]["agency"], changed["current"]["category"]) == (
+        changed["new"]["agency"], changed["new"]["category"])
+    assert (changed["new"]["policy"], changed["new"]["urgent"]) == ("khusus", True)
+    assert (changed["current"]["policy"], changed["current"]["urgent"]) != ("khusus", True)
+
+
+def test_testing_a_text_without_a_title_routes_it_as_an_sms_is_routed(app, client, token):
+    """An SMS report's title is its first words: a title-scoped rule matches it, so the test
+    box, given only a text, says so too."""
+    from lapor import rulesets
+    from lapor.clock import utcnow
+    from lapor.extensions import db
+    from lapor.workflow import SYSTEM
+
+    with app.app_context():
+        rulesets.install(None, [{"id": "banjir", "target": "KEMENPU", "scope": "title",
+                                 "keywords": {"any": ["banjir"]}}], SYSTEM, utcnow())
+        db.session.commit()
+    tested = client.post("/api/v1/rules/test", headers=token("dispatcher"), json={
+        "text": "Banjir setinggi lutut di perumahan kami sejak subuh", "channel": "sms"}).get_json()
+    assert (tested["decision"] or {}).get("agency") == "KEMENPU", tested
 
 
 def test_unknown_owner_and_export_without_active_rules(client, token):

@@ -15,8 +15,11 @@ parse their own text with ``parse_abbreviations``) and pass the result as
 
 Entries are deliberately conservative: a short form that is also a common
 standard word or an ambiguous acronym (km: kilometre or kamu; smp: sampai or
-the school level SMP) is left out, because keywords are expanded the same way
-as texts and a wrong expansion silently changes what a rule matches.
+the school level SMP; bpk, bkn, dpt, spt, tpi: bapak, bukan, dapat, seperti,
+tapi, but also the BPK and BKN, the voters' list, the tax return and a fish
+auction) is left out, because keywords are expanded the same way as texts and a
+wrong expansion silently changes what a rule matches: a rule for "BPK" would
+claim every report that says "bapak".
 """
 
 TEXT = """\
@@ -48,7 +51,6 @@ dlm = dalam
 pd = pada
 sm = sama
 tp = tapi
-tpi = tapi
 jg = juga
 klo = kalau
 kalo = kalau
@@ -56,7 +58,6 @@ kl = kalau
 jd = jadi
 jdi = jadi
 sbg = sebagai
-spt = seperti
 pdhl = padahal
 dll = dan lain lain
 dsb = dan sebagainya
@@ -72,8 +73,6 @@ hrs = harus
 msh = masih
 bs = bisa
 bsa = bisa
-dpt = dapat
-bkn = bukan
 emg = memang
 lg = lagi
 trs = terus
@@ -105,8 +104,6 @@ gue = saya
 kmi = kami
 kt = kita
 org = orang
-bpk = bapak
-bp = bapak
 pak = bapak
 
 # time

@@ -3,8 +3,11 @@
 Pipeline (``Normaliser.normalise``), applied identically to texts and keywords
 so that the keyword ``Jln. Rusak`` matches the text ``jalan rusak``:
 
-1. Unicode NFKD, case folding, and removal of every combining mark (Unicode
-   category M*): ``sekolàh`` → ``sekolah``, ``Ｊａｌａｎ`` → ``jalan``.
+1. Unicode NFKD, case folding, and removal of the combining accents (the
+   diacritical-mark blocks, and Arabic/Jawi harakat): ``sekolàh`` → ``sekolah``,
+   ``Ｊａｌａｎ`` → ``jalan``. Other marks are letters of their word and stay: the
+   vowel signs and vowel killers of Aksara Jawa, Sunda and Bali (``ꦧꦤ꧀ꦗꦶꦂ``,
+   banjir, is not ``ꦧꦤ꧀ꦗꦂ``, banjar).
 2. Apostrophes and invisible format characters are dropped (``Jum'at`` → ``jumat``,
    a soft hyphen or zero-width space inside a word too); everything else that is not a letter or a digit
    (punctuation, symbols, ``_``, any whitespace) becomes a separator; tokens are joined by
@@ -15,7 +18,10 @@ so that the keyword ``Jln. Rusak`` matches the text ``jalan rusak``:
    ``maaf``, ``tinggal`` in loan words, ``Allah``), while no standard word has
    a tripled letter, so a triple is always SMS emphasis. The cost: an
    emphasised double (``maaaf``) squeezes to ``maf``; add ``maf = maaf`` to
-   the dictionary if that matters. Digits are never squeezed (``1000000``).
+   the dictionary if that matters. Digits are never squeezed (``1000000``), and
+   neither is a token written so on purpose: a Roman numeral (``kelas VIII``,
+   ``Gg. III``), one letter alone repeated (a plate's ``AAA``), or a token holding
+   a digit (an identifier).
 4. Each token found in the abbreviation dictionary is replaced by its
    expansion (``yg`` → ``yang``, ``gpp`` → ``tidak apa apa``). Not recursive.
 
@@ -61,6 +67,9 @@ _JOINING_ASCII = b"'"
 _NON_WORD = re.compile(r"[\W_]+")
 # A letter (word character that is neither a digit nor "_") repeated 3+ times.
 _TRIPLE_LETTER = re.compile(r"([^\W\d_])\1{2,}")
+# Tokens of folded text, and the Roman numerals among them (written with triples on purpose).
+_TOKEN = re.compile(r"[^\W_]+")
+_ROMAN = re.compile(r"m{0,3}(?:cm|cd|d?c{0,3})(?:xc|xl|l?x{0,3})(?:ix|iv|v?i{0,3})")
 # A letter tripled: every run of stretched letters holds one of these.
 FIXUP_KEYS = tuple((letter * 3).encode() for letter in "abcdefghijklmnopqrstuvwxyz")
 
@@ -108,10 +117,24 @@ def _is_mark(char: str) -> bool:
     return unicodedata.category(char)[0] == "M"
 
 
-def _fold(text: str) -> str:
-    """Steps 1 and 2 for any text: NFKD, casefold, marks removed, separators.
+def _is_accent(char: str) -> bool:
+    """A combining accent, folded away: the diacritical-mark blocks, and Arabic/Jawi harakat."""
+    code = ord(char)
+    return (0x300 <= code <= 0x36F or 0x1AB0 <= code <= 0x1AFF or 0x1DC0 <= code <= 0x1DFF
+            or 0x20D0 <= code <= 0x20FF or 0xFE20 <= code <= 0xFE2F or 0x64B <= code <= 0x65F
+            or code == 0x670)
 
-    The result has only letters, digits and spaces (not yet collapsed).
+
+def _separate(run: re.Match) -> str:
+    """A run of non-word characters as separators, but for the marks a word's letters carry."""
+    return "".join([c if _is_mark(c) else " " for c in run.group(0)])
+
+
+def _fold(text: str) -> str:
+    """Steps 1 and 2 for any text: NFKD, casefold, accents removed, separators.
+
+    The result has only letters, digits, the marks of scripts that write vowels with them, and
+    spaces (not yet collapsed).
     """
     if text.isascii():
         return text.encode().translate(_BYTE_TABLE, _JOINING_ASCII).decode()
@@ -119,8 +142,8 @@ def _fold(text: str) -> str:
     if not s.isascii():
         # casefold can produce decomposable or combining characters again.
         s = unicodedata.normalize("NFKD", s)
-        s = "".join([c for c in s if c < "\x80" or not _is_mark(c)])
-    return _NON_WORD.sub(" ", _JOINING.sub("", s))
+        s = "".join([c for c in s if c < "\x80" or not _is_accent(c)])
+    return _NON_WORD.sub(_separate, _JOINING.sub("", s))
 
 
 def _fold_char(char: str) -> str:
@@ -128,15 +151,26 @@ def _fold_char(char: str) -> str:
     if char < "\x80":
         return "" if char == "'" else char.lower()
     s = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", char).casefold())
-    return _JOINING.sub("", "".join([c for c in s if not _is_mark(c)]))
+    return _JOINING.sub("", "".join([c for c in s if not _is_accent(c)]))
 
 
 def _first_group(match: re.Match) -> str:
     return match.group(1)
 
 
-def _squeeze(token: str) -> str:
+def _squeeze_token(match: re.Match) -> str:
+    token = match.group(0)
+    if (not _TRIPLE_LETTER.search(token) or len(set(token)) == 1 or _ROMAN.fullmatch(token)
+            or any(c.isdigit() for c in token)):
+        return token
     return _TRIPLE_LETTER.sub(_first_group, token)
+
+
+def _squeeze(text: str) -> str:
+    """Step 3 on folded text: stretched letters squeezed, in every token not written so on purpose."""
+    if not _TRIPLE_LETTER.search(text):
+        return text
+    return _TOKEN.sub(_squeeze_token, text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -293,7 +327,7 @@ class Normaliser:
         start = end = 0
         for index, char in enumerate(text):
             for c in _fold_char(char):
-                if c.isalnum():
+                if c.isalnum() or _is_mark(c):
                     if not chars:
                         start = index
                     chars.append(c)

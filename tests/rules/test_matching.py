@@ -248,3 +248,41 @@ def test_a_regex_that_backtracks_for_ever_gives_up_and_the_other_rules_still_dec
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "['banjir']"
     assert "regex gave up" in done.stderr
+
+
+@pytest.mark.parametrize(("acronym", "everyday_text"), [
+    ("BPK", "Pak RT menolak tanda tangan, bapak lurah juga diam saja"),
+    ("DPT", "Saya tidak dapat mengurus surat pindah"),
+    ("SPT", "Pelayanan seperti biasa lambat sekali"),
+    ("BKN", "Ini bukan pertama kali air mati"),
+    ("TPI", "Sudah lapor tapi tidak ada tanggapan"),
+])
+def test_an_agency_or_document_acronym_keyword_does_not_claim_an_everyday_word(acronym, everyday_text):
+    """Keywords are expanded like texts: an acronym the dictionary read as a common word (bpk =
+    bapak) would make a BPK rule claim every report that says "bapak"."""
+    ruleset = compile_rules([rule(any=[acronym])])
+    assert ruleset.match("Laporan warga", everyday_text) == []
+    assert ruleset.match("", f"Laporan tentang {acronym} kabupaten") != []
+
+
+def test_roman_numerals_and_letter_runs_are_matched_as_written():
+    """Grade 8 is not grade 6, and plate AAA is not plate A: tripled letters there are no
+    stretching, while a stretched word still matches."""
+    from lapor.rules import route
+
+    grades = compile_rules([rule("sd", target="DISDIK-SD", any=["kelas vi"]),
+                            rule("smp", target="DISDIK-SMP", any=["kelas viii"])])
+    assert route(grades, "", "Anak saya kelas VIII dipungut biaya").target == "DISDIK-SMP"
+    assert route(grades, "", "Anak saya kelas VI dipungut biaya").target == "DISDIK-SD"
+    plate = compile_rules([rule(any=["B 1234 AAA"])])
+    assert plate.match("", "Truk B 1234 A parkir di trotoar") == []
+    assert plate.match("", "Truk B 1234 AAA parkir di trotoar") != []
+    assert compile_rules([rule(any=["rusak"])]).match("", "jalannya rusakkkk") != []
+
+
+def test_the_vowel_signs_of_regional_scripts_are_letters_not_accents():
+    """In Aksara Jawa and Sunda a vowel sign changes the word: banjir is not banjar."""
+    assert compile_rules([rule(any=["ꦧꦤ꧀ꦗꦶꦂ"])]).match("", "ꦢꦺꦱ ꦧꦤ꧀ꦗꦂ") == []
+    assert compile_rules([rule(any=["ꦧꦤ꧀ꦗꦶꦂ"])]).match("", "ꦢꦺꦱ ꦧꦤ꧀ꦗꦶꦂ") != []
+    assert compile_rules([rule(any=["ᮘᮔ᮪ᮏᮤᮁ"])]).match("", "ᮘᮔ᮪ᮏᮁ") == []
+    assert compile_rules([rule(any=["sekolah"])]).match("", "atap sekolàh bocor") != []  # accents still fold
