@@ -131,6 +131,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "error.category_cycle": ("{parent} berada di bawah {category}, jadi tidak dapat menjadi induknya.",
                              "{parent} is below {category}, so it cannot be its parent."),
     "error.policy_not_found": ("Kebijakan SLA '{policy}' tidak dikenal.", "Unknown SLA policy '{policy}'."),
+    "error.policy_extension_short": ("Perpanjangan kebijakan ini ({extended} HK) harus lebih lama dari batas tindak "
+                                     "lanjut yang baru ({followup} HK); ubah juga extended_followup_days.",
+                                     "This policy's extension ({extended} working days) must be longer than the new "
+                                     "follow-up deadline ({followup}); change extended_followup_days too."),
     "error.policy_exists": ("Kebijakan SLA dengan kode {policy} sudah ada.",
                             "An SLA policy with the code {policy} exists already."),
     "error.invalid_credentials": ("Nama pengguna atau kata sandi salah.", "Wrong username or password."),
@@ -232,6 +236,28 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "A letter, then letters and digits only, 2 to 32 in all."),
     "Event date cannot be in the future.": ("Tanggal kejadian tidak boleh di masa depan.",
                                             "Event date cannot be in the future."),
+    "Lower-case letters, digits and inner hyphens only, 1 to 40 of them.": (
+        "Hanya huruf kecil, angka dan tanda hubung di tengah, 1 sampai 40 karakter.",
+        "Lower-case letters, digits and inner hyphens only, 1 to 40 of them."),
+    "Lower-case letters, digits and hyphens, 2 to 32, a letter first.": (
+        "Hanya huruf kecil, angka dan tanda hubung, 2 sampai 32 karakter, diawali huruf.",
+        "Lower-case letters, digits and hyphens, 2 to 32, a letter first."),
+    "The code is an SMS command or report type, so it cannot be the SMS keyword: give another sms_keyword, "
+    "or null.": (
+        "Kode ini adalah perintah atau jenis laporan SMS, jadi tidak dapat menjadi kata kunci SMS: berikan "
+        "sms_keyword lain, atau null.",
+        "The code is an SMS command or report type, so it cannot be the SMS keyword: give another sms_keyword, "
+        "or null."),
+    "The code in lower case is the main site's address: give another subdomain, or null.": (
+        "Kode ini dalam huruf kecil adalah alamat situs utama: berikan subdomain lain, atau null.",
+        "The code in lower case is the main site's address: give another subdomain, or null."),
+    "The disposition deadline must not come after the follow-up deadline.": (
+        "Batas disposisi tidak boleh jatuh setelah batas tindak lanjut.",
+        "The disposition deadline must not come after the follow-up deadline."),
+    "An extension must be longer than the follow-up deadline.": (
+        "Perpanjangan harus lebih lama dari batas tindak lanjut.",
+        "An extension must be longer than the follow-up deadline."),
+    "Give page or after, not both.": ("Berikan page atau after, jangan keduanya.", "Give page or after, not both."),
 }
 
 for _texts in (WEB_MESSAGES, DESK_MESSAGES, CHANNEL_MESSAGES):

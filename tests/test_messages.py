@@ -4,6 +4,7 @@ caller reads it in Indonesian (or English when asked), never in marshmallow's En
 from __future__ import annotations
 
 import marshmallow
+import pytest
 from marshmallow import ValidationError
 
 from lapor.i18n import translate_validation
@@ -48,3 +49,27 @@ def test_every_refusal_of_every_field_is_in_both_languages(app):  # the app impo
                     if translate_validation(message, "id") == message}
     assert not untranslated
     assert all(translate_validation(message, "en") == message for message in refusals)
+
+
+@pytest.mark.parametrize(("method", "path", "body", "field"), [
+    ("post", "/api/v1/sla/policies",
+     {"code": "kilat", "name": "Kilat", "disposition_days": 5, "followup_days": 1}, "disposition_days"),
+    ("post", "/api/v1/sla/policies",
+     {"code": "kilat", "name": "Kilat", "disposition_days": 1, "followup_days": 5,
+      "extended_followup_days": 2}, "extended_followup_days"),
+    ("post", "/api/v1/sla/policies",
+     {"code": "Kilat Cepat", "name": "Kilat", "disposition_days": 1, "followup_days": 5}, "code"),
+    ("post", "/api/v1/agencies", {"code": "CEK", "name": "Dinas Cek", "parent": "TANGKAB"}, "sms_keyword"),
+    ("post", "/api/v1/agencies", {"code": "WWW", "name": "Dinas Web", "parent": "TANGKAB"}, "subdomain"),
+    ("post", "/api/v1/categories", {"code": "Jembatan Baru", "name": "Jembatan"}, "code"),
+    ("get", "/api/v1/reports?page=2&after=LPR-ABC", None, "after"),
+])
+def test_checks_across_fields_refuse_in_the_callers_language(client, token, method, path, body, field):
+    def refusal(language: str) -> str:
+        headers = {**token("admin"), "Accept-Language": language}
+        response = getattr(client, method)(path, headers=headers, **({"json": body} if body is not None else {}))
+        assert response.status_code == 422, response.get_json()
+        [message] = response.get_json()["errors"][field]
+        return message
+
+    assert refusal("id") != refusal("en")

@@ -250,3 +250,14 @@ def test_a_scorecard_period_starting_after_now_is_refused_without_an_end_too(cli
     answer = client.get("/api/v1/scorecards?start=2099-01-01T00:00:00Z", headers=token("admin"))
     assert answer.status_code == 422 and "start" in answer.get_json()["errors"]
     assert client.get("/api/v1/scorecards?start=2026-01-01T00:00:00Z", headers=token("admin")).status_code == 200
+
+
+def test_a_new_follow_up_deadline_may_not_overtake_the_extension_the_policy_keeps(client, demo, token):
+    admin = token("admin")
+    changed = client.put("/api/v1/sla/policies/pengawasan", headers=admin,
+                         json={"disposition_days": 3, "followup_days": 70})
+    assert changed.status_code == 422 and changed.get_json()["status"] == "policy_extension_short"
+    assert "60" in changed.get_json()["message"]
+    both = client.put("/api/v1/sla/policies/pengawasan", headers=admin,
+                      json={"disposition_days": 3, "followup_days": 70, "extended_followup_days": 90})
+    assert both.status_code == 200

@@ -18,7 +18,7 @@ from lapor.models import DAY_KINDS, CalendarDay, SlaPolicy
 from lapor.queue import add_work
 from lapor.sla.adapter import calendar_for_due
 from lapor.sla.calendar import WORKING_DAYS_MAX
-from lapor.workflow import Actor, NotAllowed, NotFound, StateConflict
+from lapor.workflow import Actor, InvalidInput, NotAllowed, NotFound, StateConflict
 
 blp = Blueprint("sla", __name__, description="Working calendars and SLA policies")
 STAFF = [{"bearer": []}]
@@ -225,6 +225,10 @@ def update_policy(args, code):
     policy = db.session.get(SlaPolicy, code)
     if policy is None:
         raise NotFound("not_found")
+    kept = policy.extended_followup_days
+    if "extended_followup_days" not in args and kept is not None and kept <= args["followup_days"]:
+        # The extension it keeps must still extend the new follow-up deadline.
+        raise InvalidInput("policy_extension_short", extended=f"{kept:g}", followup=f"{args['followup_days']:g}")
     now = utcnow()
     before = {name: getattr(policy, name) for name in args}
     for name, value in args.items():
