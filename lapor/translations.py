@@ -93,8 +93,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                             "dengan nomor pelacakannya, atau lewat Open311 dengan start_date dan end_date.",
                             "The public list reaches back {rows} reports only. Find older reports by their "
                             "tracking ID, or through Open311 with start_date and end_date."),
-    "error.list_mark_not_found": ("Laporan '{report}' (after) tidak ada dalam daftar ini.",
-                                  "The report '{report}' (after) is not in this list."),
+    "error.list_mark_not_found": ("Nilai after tidak dikenal: gunakan nilai next dari halaman sebelumnya.",
+                                  "Unknown after: give the next of the page before."),
     "error.rating_range": ("Nilai harus antara 1 dan 5.", "The rating must be between 1 and 5."),
     "error.archive_reason": ("Alasan arsip harus salah satu dari: {choices}.",
                              "The archive reason must be one of: {choices}."),

@@ -335,4 +335,30 @@ def test_paging_by_after_repeats_and_skips_none_while_reports_arrive(app, client
                         for t in seen]
         assert received == sorted(received, reverse=True)
     assert client.get("/api/v1/reports?after=LPR-NOPE").status_code == 422
-    assert client.get(f"/api/v1/reports?after={seen[0]}&page=2").status_code == 422
+    assert client.get(f"/api/v1/reports?after={after}&page=2").status_code == 422
+
+
+def test_paging_goes_on_whatever_became_of_the_report_a_page_ended_on(app, client, demo, token):
+    """The last report of a page leaves the state filter, or is archived and so leaves the
+    public list: the next page comes all the same."""
+    from datetime import timedelta
+
+    from tests import factories as f
+
+    with app.app_context():
+        made = [f.report("disposed", holder="TANGKAB", now=f.NOW + timedelta(minutes=n)).tracking_id
+                for n in range(4)]
+        db.session.commit()
+    staff = token("tangkab")
+    first = _page(client, staff, per_page=2, state="disposed")
+    public = _page(client, {}, per_page=2)
+    assert [i["tracking_id"] for i in first["items"]] == [made[3], made[2]] == [
+        i["tracking_id"] for i in public["items"]]
+    with app.app_context():
+        report = db.session.scalars(select(Report).where(Report.tracking_id == made[2])).one()
+        report.state, report.archive_reason = "archived", "duplicate"
+        db.session.commit()
+    assert [i["tracking_id"] for i in _page(client, staff, per_page=2, state="disposed",
+                                            after=first["next"])["items"]] == [made[1], made[0]]
+    assert [i["tracking_id"] for i in _page(client, {}, per_page=2, after=public["next"])["items"]] == [
+        made[1], made[0]]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import base64
+from datetime import UTC, datetime, timedelta
 
 from flask import request, url_for
 from sqlalchemy import and_, func, or_, select
@@ -42,6 +43,8 @@ LIST_LOADS = (selectinload(Report.events), selectinload(Report.agency), selectin
 REPORTER = [{"reporterToken": []}]
 # How long the public list's total is counted once for everyone.
 PUBLIC_TOTAL_FRESH = timedelta(minutes=1)
+# A page's end mark counts microseconds since this.
+EPOCH, MICROSECOND = datetime(1970, 1, 1, tzinfo=UTC), timedelta(microseconds=1)
 
 
 def new_report_from(args: dict, channel: str) -> NewReport:
@@ -104,13 +107,11 @@ def list_reports(args):
         total, _ = kept(f"lapor:public-total:{args.get('state') or 'all'}", PUBLIC_TOTAL_FRESH, utcnow(), count)
     rows = query.options(*LIST_LOADS).order_by(Report.received_at.desc(), Report.id.desc())
     if args.get("after"):
-        # Keyset paging: the page after a report stays put when new reports arrive in front.
-        mark = db.session.execute(query.with_only_columns(Report.received_at, Report.id)
-                                  .where(Report.tracking_id == args["after"].upper())).first()
-        if mark is None:
-            raise InvalidInput("list_mark_not_found", report=args["after"])
-        rows = rows.where(or_(Report.received_at < mark.received_at,
-                              and_(Report.received_at == mark.received_at, Report.id < mark.id)))
+        # Keyset paging: the page after a mark stays put when new reports arrive in front, and
+        # goes on whatever became of the report the mark was taken from.
+        received_at, row_id = _mark(args["after"])
+        rows = rows.where(or_(Report.received_at < received_at,
+                              and_(Report.received_at == received_at, Report.id < row_id)))
     else:
         rows = rows.offset((page - 1) * per_page)
     found = list(db.session.scalars(rows.limit(per_page + 1)))
@@ -118,8 +119,22 @@ def list_reports(args):
     return {
         "items": [report_view(r, audience, actor) for r in found[:per_page]],
         "page": page, "per_page": per_page, "total": total,
-        "next": found[per_page - 1].tracking_id if len(found) > per_page else None,
+        "next": _mark_of(found[per_page - 1]) if len(found) > per_page else None,
     }
+
+
+def _mark_of(report: Report) -> str:
+    """Where a page ends, as an opaque `after` for the next: the report's place in the order."""
+    stamp = (report.received_at - EPOCH) // MICROSECOND
+    return base64.urlsafe_b64encode(f"{stamp}.{report.id}".encode()).decode().rstrip("=")
+
+
+def _mark(value: str) -> tuple[datetime, int]:
+    try:
+        stamp, row_id = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode().split(".")
+        return EPOCH + int(stamp) * MICROSECOND, int(row_id)
+    except (ValueError, UnicodeDecodeError, OverflowError, OSError):
+        raise InvalidInput("list_mark_not_found") from None
 
 
 @blp.route("/reports/<tracking_id>", methods=["GET"])

@@ -132,9 +132,9 @@ class ReportListArgs(Schema):
     ))
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
     per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
-    after = Text(validate=validate.Length(min=1, max=16), metadata={
-        "description": "the tracking ID of the last report of the page before (its `next`): the page after it, "
-                       "unmoved by reports that arrive meanwhile"})
+    after = Text(validate=validate.Length(min=1, max=64), metadata={
+        "description": "the `next` of the page before: the page after it, unmoved by reports that arrive "
+                       "meanwhile"})
 
     @validates_schema
     def _page_or_after(self, data, **_):
