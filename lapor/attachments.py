@@ -35,7 +35,7 @@ def sniff(data: bytes) -> tuple[str, tuple[str, ...]] | None:
 def safe_filename(name: str | None, extensions: tuple[str, ...]) -> str:
     """A plain ASCII name whose extension matches the sniffed type; "lampiran" when nothing of
     the name's own stem is left (a name in another script, say)."""
-    base = PurePath((name or "").replace("\\", "/")).name
+    base = PurePath((name or "").replace("\\", "/")).name.rstrip(" .")  # "foto.jpg " and "foto.jpg." alike
     stem, dot, suffix = base.rpartition(".")
     if not dot:
         stem, suffix = base, ""

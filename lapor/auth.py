@@ -76,6 +76,7 @@ def _key_hash(key: str) -> str:
 def start_session(user: User, now: datetime) -> None:
     """Sign `user` in on this browser: a new session row (committed) and a fresh cookie holding
     only its key; nothing from the session before carries over."""
+    end_session(now, clear=False)  # signing in over someone's session on a shared computer ends theirs
     key = secrets.token_urlsafe(32)
     # The person's sessions long over are let go here, so the table keeps about a month of them.
     db.session.execute(delete(StaffSession).where(StaffSession.user_id == user.id,
@@ -86,14 +87,16 @@ def start_session(user: User, now: datetime) -> None:
     session["sid"] = key
 
 
-def end_session(now: datetime) -> None:
-    """Sign this browser out: its session is ended on the server, and the cookie cleared."""
+def end_session(now: datetime, clear: bool = True) -> None:
+    """Sign this browser out: its session is ended on the server (committed), and the cookie
+    cleared unless `clear` is False."""
     key = session.get("sid")
     if isinstance(key, str):
         db.session.execute(update(StaffSession).where(StaffSession.key_hash == _key_hash(key),
                                                       StaffSession.ended_at.is_(None)).values(ended_at=now))
         db.session.commit()
-    session.clear()
+    if clear:
+        session.clear()
 
 
 def end_sessions_of(user: User, now: datetime) -> None:

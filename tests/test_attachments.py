@@ -75,7 +75,8 @@ def test_pdf_named_png_is_stored_as_a_pdf():
     [("../../etc/passwd.jpg", "passwd.jpg"), ("C:\\Users\\siti\\foto.JPEG", "foto.jpeg"),
      ("", "lampiran.jpg"), ("<script>.jpg", "script.jpg"),
      ("tanpa-ekstensi", "tanpa-ekstensi.jpg"), ("照片.jpg", "lampiran.jpg"), ("صورة.JPG", "lampiran.jpg"),
-     ("照片.png", "lampiran.png.jpg"), ("foto jalan.jpeg", "foto_jalan.jpeg"), (".jpg", "lampiran.jpg")],
+     ("照片.png", "lampiran.png.jpg"), ("foto jalan.jpeg", "foto_jalan.jpeg"), (".jpg", "lampiran.jpg"),
+     ("foto.jpg ", "foto.jpg"), ("Foto.JPG.", "Foto.jpg")],
 )
 def test_filenames_are_sanitised(name, expected):
     assert attachments.build(name, JPEG, NOW, LIMIT).filename == expected

@@ -66,6 +66,16 @@ def test_every_migration_steps_down_and_up_again(settings, empty_database_url):
     with app.app_context():
         try:
             run(command.upgrade, "head")
+            with db.engine.begin() as connection:  # an installation in use: rows refer to an account
+                connection.execute(text(
+                    "INSERT INTO user_account (id, username, password_hash, role, active, created_at) "
+                    "VALUES (1, 'admin', 'x', 'sysadmin', true, '2026-12-01 00:00:00+00:00')"))
+                connection.execute(text(
+                    "INSERT INTO staff_session (key_hash, user_id, created_at, seen_at) "
+                    "VALUES ('k', 1, '2026-12-01 00:00:00+00:00', '2026-12-01 00:00:00+00:00')"))
+                connection.execute(text(
+                    "INSERT INTO admin_event (at, actor_kind, actor_user_id, actor_name, action, subject) "
+                    "VALUES ('2026-12-01 00:00:00+00:00', 'staff', 1, 'admin', 'user.password', 'admin')"))
             for down, up in zip(reversed(revisions[:-1]), reversed(revisions[1:]), strict=True):
                 run(command.downgrade, down)
                 run(command.upgrade, up)

@@ -292,3 +292,14 @@ def test_the_language_switch_on_a_refused_form_stays_on_its_page(client, app, de
     calendar = client.post("/staff/kalender/", data={"date": "bukan tanggal", "kind": "closure"})
     assert calendar.status_code == 422
     assert re.findall(r'href="([^"]*)" hreflang="en"', text(calendar)) == ["/staff/kalender/?lang=en"]
+
+
+def test_signing_in_over_someone_elses_session_ends_it(client, demo):
+    """On a shared computer the next person signs in without the first signing out: a copy of
+    the first person's cookie no longer works."""
+    sign_in(client, demo, "tangkab")
+    left_behind = client.get_cookie("session").value
+    sign_in(client, demo, "dispatcher")
+    assert "Demo dispatcher" in text(client.get("/staff/"))
+    client.set_cookie("session", left_behind)
+    assert 'name="password"' in text(client.get("/staff/"))

@@ -39,7 +39,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("user_account", schema=None) as batch_op:
-        batch_op.drop_column("token_stamp")
+    # In place on SQLite too (3.35+): a batch copy would drop a table rows elsewhere refer to.
+    op.drop_column("user_account", "token_stamp")
     op.drop_index(op.f("ix_staff_session_user_id"), table_name="staff_session")
     op.drop_table("staff_session")
