@@ -15,7 +15,7 @@ from flask import current_app
 
 from lapor.extensions import db
 from lapor.models import OutgoingMessage
-from lapor.queue import at_the_gateway, is_last_attempt
+from lapor.queue import at_the_gateway, is_last_attempt, unnamed
 
 log = logging.getLogger(__name__)
 
@@ -93,4 +93,4 @@ def _deliver(settings: SmtpSettings, message: OutgoingMessage) -> None:
                 smtp.login(settings.username, settings.password or "")
             smtp.send_message(email)
     except (OSError, smtplib.SMTPException) as exc:
-        raise SendError(f"{exc.__class__.__name__}: {exc}") from exc
+        raise SendError(unnamed(f"{exc.__class__.__name__}: {exc}", message.recipient)) from exc

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
@@ -85,6 +86,19 @@ SEND_HOLD_SECONDS = 60
 
 def _sending_key(message_id: int) -> str:
     return f"{current_app.config['LAPOR'].queue_name}:sending:{message_id}"
+
+
+def unnamed(error: str, recipient: str | None) -> str:
+    """A gateway's error text without the recipient it may echo (a refused address, a number):
+    the text is stored on the message and the work, logged, and shown by `lapor status`, where
+    an anonymous reporter's address must not be."""
+    forms = {recipient or ""}
+    digits = (recipient or "").lstrip("+")
+    if digits.startswith("62") and digits.isdigit():
+        forms.add(digits[2:])  # +62812..., 0812... and 62812... all hold it
+    for form in sorted(filter(None, forms), key=len, reverse=True):
+        error = re.sub(re.escape(form), "<penerima>", error, flags=re.IGNORECASE)
+    return error
 
 
 @contextmanager

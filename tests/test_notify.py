@@ -14,7 +14,7 @@ from sqlalchemy import select
 from lapor import workflow
 from lapor.extensions import db
 from lapor.mailer import SmtpSettings
-from lapor.models import OutboxItem, OutgoingMessage, User
+from lapor.models import OutboxItem, OutgoingMessage, Report, User
 from lapor.notify import notify
 from lapor.queue import NotYet, relay_outbox
 from lapor.workflow import SYSTEM
@@ -146,3 +146,48 @@ def test_deferred_work_is_not_relayed_before_its_time(app, demo):
         db.session.commit()
         assert relay_outbox(datetime.now(UTC)) == 0
         assert relay_outbox(later + timedelta(seconds=1)) == 1
+
+
+class Refusing:
+    """A mail server that refuses every recipient, naming the address in its answer."""
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        return f"550 5.1.1 <{address}>: Recipient address rejected"
+
+
+def test_a_refused_address_is_named_nowhere_the_failure_is_kept_or_shown(client, app, demo, cli, monkeypatch):
+    """An anonymous reporter's address refused by the mail server: the error on the message,
+    on the work, in `lapor status` does not repeat it."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    controller = Controller(Refusing(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        monkeypatch.setitem(app.config, "LAPOR_SMTP", SmtpSettings(
+            host="127.0.0.1", port=port, username=None, password=None, starttls=False,
+            sender="Lapor <noreply@lapor.test>"))
+        created = client.post("/api/v1/reports", json={**REPORT, "anonymous": True, "reporter": {
+            "name": "Wulan", "phone": "081277778888", "email": "Wulan.K@contoh.id"}})
+        assert created.status_code == 201
+        from workers.jobs import process_outbox
+
+        with app.app_context():
+            report = db.session.scalars(select(Report)).one()
+            workflow.dispose(report, SYSTEM, f.NOW, f.agency("TANGKAB"))
+            db.session.commit()
+            for item_id in db.session.scalars(select(OutboxItem.id).where(OutboxItem.topic == "notify")).all():
+                process_outbox(item_id)
+            sends = db.session.scalars(select(OutboxItem.id).where(OutboxItem.topic == "send_email")).all()
+            assert sends
+            for item_id in sends:
+                with pytest.raises(Exception, match="SMTPRecipientsRefused"):
+                    process_outbox(item_id)
+            email = db.session.scalars(select(OutgoingMessage).where(OutgoingMessage.channel == "email")).one()
+            kept = [email.last_error] + [db.session.get(OutboxItem, item_id).last_error for item_id in sends]
+        output = cli("status").output
+    finally:
+        controller.stop()
+    assert "550" in email.last_error and "send_email" in output
+    for text in [*kept, output]:
+        assert "wulan" not in (text or "").lower(), text

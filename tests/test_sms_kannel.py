@@ -672,3 +672,12 @@ def test_generated_gateway_requests_get_an_answer_never_a_5xx(gateway, no_rate_l
         assert response.status_code < 500, (fields, response.status_code)
 
     deliver()
+
+
+def test_a_gateways_error_does_not_repeat_the_number_in_any_spelling():
+    from lapor.queue import unnamed
+
+    for said in ("+6281234567890", "6281234567890", "081234567890"):
+        shown = unnamed(f"HTTP 400 bad destination {said}", "+6281234567890")
+        assert "81234567890" not in shown and "<penerima>" in shown
+    assert unnamed("no such user <Siti@Example.ID>", "siti@example.id") == "no such user <<penerima>>"

@@ -36,7 +36,7 @@ from lapor.clock import utcnow
 from lapor.extensions import db
 from lapor.models import Agency, OutgoingMessage, Report
 from lapor.phones import normalise_phone
-from lapor.queue import add_work, at_the_gateway, is_last_attempt
+from lapor.queue import add_work, at_the_gateway, is_last_attempt, unnamed
 from lapor.workflow import CITIZEN, NewReport, StateConflict
 
 log = logging.getLogger(__name__)
@@ -347,7 +347,7 @@ def _sendsms(config: KannelConfig, message: OutgoingMessage) -> str:
             return response.read(200).decode("utf-8", "replace").strip()
     except HTTPError as exc:
         detail = exc.read(200).decode("utf-8", "replace").strip()
-        raise SendError(f"Kannel refused the message: HTTP {exc.code} {detail}") from exc
+        raise SendError(unnamed(f"Kannel refused the message: HTTP {exc.code} {detail}", message.recipient)) from exc
     except (URLError, OSError) as exc:
         raise SendError(f"Kannel unreachable: {getattr(exc, 'reason', exc)}") from exc
 
