@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hmac
 
-from sqlalchemy import Select, false, or_, select, true
+from sqlalchemy import Select, and_, false, or_, select, true
 
 from lapor.extensions import db
 from lapor.models import Agency, Report, subtree_ids, watched_ids
@@ -23,7 +23,9 @@ def staff_scope(actor: Actor):
     if actor.who == "dispatcher":
         if agency is not None and agency.parent_id is None:
             return true()  # Admin Nasional
-        return or_(Report.agency_id.in_(own), Report.requested_agency_id.in_(own))
+        # Reports held within the agency, and those asked of it while no agency holds them (its
+        # triage): once another agency holds one, it is that agency's, not this desk's.
+        return or_(Report.agency_id.in_(own), and_(Report.agency_id.is_(None), Report.requested_agency_id.in_(own)))
     if actor.who == "agency_admin":
         return Report.agency_id.in_(own)
     if actor.who == "coordinator" and agency is not None:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
 from lapor import workflow
 from lapor.extensions import db
+from lapor.models import Report
 from lapor.workflow import SYSTEM
 from tests import factories as f
 
@@ -79,3 +81,33 @@ def test_a_signed_in_session_cookie_cannot_change_anything_through_the_api(app, 
     assert client.get(f"/api/v1/reports/{tid}").get_json()["reporter"]["name"] == "Anonim"
     response = client.post(f"/api/v1/reports/{tid}/flags", json={"confidential": True})
     assert response.status_code == 401
+
+
+def test_a_city_dispatcher_loses_a_report_once_another_agency_holds_it(app, client, demo, token):
+    """A regional dispatcher reaches what is asked of its agency while it waits in triage, not
+    a report another agency has taken on since (with its reporter's identity and follow-ups)."""
+    from lapor.models import User
+
+    with app.app_context():
+        user = User(username="dispatcher_tangkab", role="dispatcher", agency=f.agency("TANGKAB"),
+                    created_at=f.NOW, full_name="Dispatcher Tangkab")
+        user.set_password("rahasia-sekali-123")
+        db.session.add(user)
+        report = f.report("received", requested_agency=f.agency("TANGKAB"), reporter_name="Siti Rahasia")
+        db.session.commit()
+        tid = report.tracking_id
+    city = {"Authorization": "Bearer " + client.post("/api/v1/auth/token", json={
+        "username": "dispatcher_tangkab", "password": "rahasia-sekali-123"}).get_json()["access_token"]}
+    assert client.get(f"/api/v1/reports/{tid}", headers=city).status_code == 200  # in its triage
+    with app.app_context():
+        report = db.session.scalars(select(Report).where(Report.tracking_id == tid)).one()
+        workflow.dispose(report, SYSTEM, f.NOW, f.agency("TANGKAB"))
+        workflow.return_report(report, f.staff("tangkab"), f.NOW, "Bukan wewenang kabupaten")
+        workflow.dispose(report, f.staff("dispatcher"), f.NOW, f.agency("KEMENHUB"))
+        db.session.commit()
+    assert client.get(f"/api/v1/reports/{tid}", headers=token("kemenhub")).status_code == 200
+    assert client.get(f"/api/v1/reports/{tid}", headers=city).status_code == 404
+    assert tid not in client.get("/api/v1/reports?per_page=100", headers=city).get_data(as_text=True)
+    pages = app.test_client()
+    pages.post("/staff/", data={"username": "dispatcher_tangkab", "password": "rahasia-sekali-123"})
+    assert pages.get(f"/staff/laporan/{tid}").status_code == 404

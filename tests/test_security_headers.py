@@ -94,3 +94,17 @@ def test_https_deployments_send_hsts(settings):
     assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
     plain = create_app(settings, TESTING=True).test_client().get("/healthz")
     assert "Strict-Transport-Security" not in plain.headers
+
+
+def test_a_reporters_or_staff_api_answer_is_kept_by_no_cache(client, demo, token):
+    from tests.test_api_reports import REPORT
+
+    created = client.post("/api/v1/reports", json={**REPORT, "confidential": True}).get_json()
+    url = f"/api/v1/reports/{created['tracking_id']}"
+    for headers in ({"X-Access-Token": created["access_token"]}, token("admin")):
+        answer = client.get(url, headers=headers)
+        assert answer.status_code == 200 and answer.headers["Cache-Control"] == "no-store"
+        assert {"Authorization", "X-Access-Token"} <= set(answer.vary)
+    public = client.get("/api/v1/reports")
+    assert "no-store" not in public.headers.get("Cache-Control", "")
+    assert {"Authorization", "X-Access-Token"} <= set(public.vary)

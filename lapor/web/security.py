@@ -57,4 +57,10 @@ def install(app) -> None:
         headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
         if hsts:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        if request.path.startswith(("/api/", "/open311/")):
+            # The same address answers the public, a reporter (X-Access-Token) and staff (a bearer
+            # token) differently: a shared cache must key on those, and keep no private answer.
+            response.vary.update(("Authorization", "X-Access-Token"))
+            if request.headers.get("Authorization") or request.headers.get("X-Access-Token"):
+                headers["Cache-Control"] = "no-store"
         return response
