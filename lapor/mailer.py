@@ -82,7 +82,8 @@ def _deliver(settings: SmtpSettings, message: OutgoingMessage) -> None:
     email = EmailMessage()
     email["From"] = settings.sender
     email["To"] = message.recipient
-    email["Subject"] = message.subject or "Lapor"
+    # One line: a report's title may hold line breaks, which a header may not.
+    email["Subject"] = " ".join((message.subject or "").split()) or "Lapor"
     email["Message-ID"] = make_msgid(domain="lapor")
     email.set_content(message.body)
     try:

@@ -191,3 +191,17 @@ def test_a_refused_address_is_named_nowhere_the_failure_is_kept_or_shown(client,
     assert "550" in email.last_error and "send_email" in output
     for text in [*kept, output]:
         assert "wulan" not in (text or "").lower(), text
+
+
+def test_a_subject_with_line_breaks_is_sent_on_one_line(app, demo, smtp):
+    from lapor.mailer import send_email
+
+    with app.app_context():
+        message = OutgoingMessage(channel="email", recipient="dinas@tangerangkab.go.id", body="Isi",
+                                  subject="Eskalasi: Jalan rusak\r\nBcc: siapa@contoh.id", created_at=f.NOW)
+        db.session.add(message)
+        db.session.commit()
+        assert send_email({"message_id": message.id}, f.NOW) == "sent"
+        db.session.commit()
+    [email] = smtp.messages
+    assert _subject(email) == "Eskalasi: Jalan rusak Bcc: siapa@contoh.id" and email["Bcc"] is None
