@@ -16,7 +16,7 @@ import logging
 from flask import Blueprint, current_app, request, url_for
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.exceptions import NotFound as NoSuchPath
@@ -188,6 +188,27 @@ def http_error(exc: HTTPException):
     status = exc.code or 500
     code = HTTP_CODES.get(status)
     return errors(status, [gettext(f"error.{code}") if code else exc.description])
+
+
+@bp.errorhandler(OperationalError)
+@bp.errorhandler(DBAPIError)
+def database_down(exc):
+    log.warning("database unavailable: %s", exc.__class__.__name__)
+    db.session.rollback()
+    response = errors(503, [gettext("error.unavailable")])
+    response.headers["Retry-After"] = "5"
+    return response
+
+
+@bp.errorhandler(Exception)
+def unexpected(exc):
+    # Still in the spec's format, so a client reads it (and, for a 503 above, knows to retry).
+    log.exception("unhandled error")
+    try:
+        db.session.rollback()
+    except Exception:  # the session may be unusable; the answer still goes out
+        log.exception("rollback failed")
+    return errors(500, [gettext("error.internal")])
 
 
 def errors(status: int, descriptions):

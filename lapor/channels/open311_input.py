@@ -17,6 +17,7 @@ from lapor.api.schemas import ReportIn
 from lapor.channels.open311_views import (
     OTHER,
     TYPE_ATTRIBUTE,
+    as_uri,
     format_location,
     is_web_url,
     valid_point,
@@ -170,7 +171,7 @@ def new_report(fields: dict[str, str], service_name: str | None = None) -> NewRe
     description = fields.get("description", "").strip()
     if not description and service_name:
         description = f"{service_name} di {place}"
-    media_url = fields.get("media_url", "").strip()
+    media_url = as_uri(fields.get("media_url", "").strip())
     if media_url and not is_web_url(media_url):
         raise Open311Error(400, gettext("open311.error.media_url"))
     name = " ".join(part for part in (fields.get("first_name", "").strip(),

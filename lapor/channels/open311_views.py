@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 from xml.etree import ElementTree
 from zoneinfo import ZoneInfo
 
@@ -22,8 +22,11 @@ from lapor.sla.adapter import NATIONAL_TIMEZONE, policy_for
 OTHER = "lainnya"  # the service of reports without a category
 TYPE_ATTRIBUTE = "type"
 DESCRIPTION_LIMIT = 4000  # GeoReport's longest description
-AWAITING_FOLLOW_UP = ("received", "disposed", "in_progress")
+AWAITING_FOLLOW_UP = ("disposed", "in_progress")
 MEDIA_LINE = "Media: "
+# What a URI may hold written out (RFC 3986 unreserved and reserved characters, and "%").
+URI_SAFE = "-._~:/?#[]@!$&'()*+,;=%"
+URI_CHARACTERS = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+")
 # One XML element per list item, named as the spec's examples name them.
 ITEM_TAGS = {"services": "service", "service_requests": "request", "errors": "error",
              "endpoints": "endpoint", "formats": "format", "attributes": "attribute",
@@ -77,9 +80,15 @@ def request_view(report: Report) -> dict:
     notes = gettext("open311.status_notes", label=label, state=report.state)
     if report.archive_reason:
         notes += ": " + gettext(f"archive.{report.archive_reason}")
-    # The follow-up deadline while its clock runs: none once met, nor while paused for the reporter
-    # (the deadline then moves by the time waited, known only once they answer).
-    awaiting = report.state in AWAITING_FOLLOW_UP and report.followed_up_at is None
+    # The deadline that runs, as the desk and the reporter's page show it: the disposition one
+    # in triage, then the follow-up one; none once met, nor while paused for the reporter (the
+    # deadline then moves by the time waited, known only once they answer).
+    if report.state == "received":
+        expected = report.disposition_due_at
+    elif report.state in AWAITING_FOLLOW_UP and report.followed_up_at is None:
+        expected = report.followup_due_at
+    else:
+        expected = None
     return {
         "service_request_id": report.tracking_id,
         "status": "open" if report.state in OPEN_STATES else "closed",
@@ -91,7 +100,7 @@ def request_view(report: Report) -> dict:
         "service_notice": service_notice(report.policy_code),
         "requested_datetime": local_iso(report.received_at, zone),
         "updated_datetime": local_iso(report.updated_at, zone),
-        "expected_datetime": local_iso(report.followup_due_at, zone) if awaiting else None,
+        "expected_datetime": local_iso(expected, zone) if expected else None,
         "address": address,
         "address_id": None,
         "zipcode": None,
@@ -168,8 +177,21 @@ def split_media(body: str) -> tuple[str, str | None]:
 
 
 def is_web_url(value: str) -> bool:
-    parts = urlsplit(value)
-    return parts.scheme in ("http", "https") and bool(parts.netloc) and not re.search(r"\s", value)
+    """An http(s) address written as a URI may be (RFC 3986: ASCII, nothing a client's parser
+    refuses)."""
+    if not URI_CHARACTERS.fullmatch(value):
+        return False
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # e.g. an unclosed "[" of an IPv6 host
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+def as_uri(value: str) -> str:
+    """A web address as a URI: what RFC 3986 does not allow written out (letters of other
+    scripts, "<", "|", "{") percent-encoded; what it does is kept as it is."""
+    return quote(value, safe=URI_SAFE)
 
 
 # Formats
