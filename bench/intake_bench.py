@@ -203,8 +203,9 @@ def staff_token(port: int, password: str) -> str:
 
 def gunicorn(app_spec: str, port: int, workers: int, env: dict, cwd: Path) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
-         "--worker-class", "gthread", "--threads", "4", "--log-level", "warning", app_spec],
+        [sys.executable, "-m", "gunicorn", "--no-control-socket", "--workers", str(workers),
+         "--bind", f"127.0.0.1:{port}", "--worker-class", "gthread", "--threads", "4",
+         "--log-level", "warning", app_spec],
         env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 

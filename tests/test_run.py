@@ -63,12 +63,31 @@ def _stop(process) -> str:
     return output
 
 
-def _children_alive(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-        return True
-    except ProcessLookupError:
-        return False
+def _processes_of(data_dir) -> list[int]:
+    """Processes still running for this data dir: named in their command line (the embedded
+    Redis) or in their environment (web, workers, scheduler). Each child of `lapor run` has a
+    session of its own, so its process group does not find them."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) == os.getpid():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                cmdline = f.read()
+            with open(f"/proc/{entry}/environ", "rb") as f:
+                environ = f.read()
+        except OSError:
+            continue
+        if str(data_dir).encode() in cmdline or f"LAPOR_DATA_DIR={data_dir}".encode() in environ.split(b"\0"):
+            found.append(int(entry))
+    return found
+
+
+def _status(data_dir) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    env["LAPOR_DATA_DIR"] = str(data_dir)
+    return subprocess.run([sys.executable, "-m", "lapor.cli", "status"], env=env, capture_output=True,
+                          text=True, timeout=60)
 
 
 def test_lapor_run_serves_routes_stops_and_keeps_its_data(tmp_path):
@@ -94,11 +113,19 @@ def test_lapor_run_serves_routes_stops_and_keeps_its_data(tmp_path):
 
         # Street lights: TANGKAB's own rules pass the report to its public-works office.
         assert _wait_until(routed, 30)["agency"]["code"] == "DPUPRTANGKAB"
+        # An operator's `lapor status` beside it uses its Redis, starts no second one, and sees
+        # its scheduler.
+        running = set(_processes_of(tmp_path))
+        checked = _status(tmp_path)
+        assert "no scheduler" not in checked.stdout, checked.stdout
+        assert set(_processes_of(tmp_path)) <= running
+        assert _get(f"{base}/healthz")[0] == 200
     finally:
         output = _stop(process)
     assert process.returncode == 0, output
     assert "Demo logins" in output and "dispatcher" in output
-    assert not _children_alive(process.pid), "a child process outlived lapor run"
+    assert "Traceback" not in output, output  # Ctrl-C stops everything in order, quietly
+    assert _wait_until(lambda: not _processes_of(tmp_path), 10), "a child process outlived lapor run"
 
     process = _start(tmp_path, port)
     try:
