@@ -38,6 +38,9 @@ def test_the_year_shows_national_holidays_and_office_hours(client, demo):
     sign_in(client, demo, "admin")
     page = get(client, "/staff/kalender/?year=2026")
     assert "Kalender kerja 2026" in page and "17 Agustus 2026" in page and "Kemerdekaan" in page
+    english = get(client, "/staff/kalender/?year=2026&lang=en")
+    assert "Independence Day" in english and "Kemerdekaan" not in english and "Tahun Baru" not in english
+    get(client, "/staff/kalender/?lang=id")  # the choice sticks: back to Indonesian
     assert "Hari Raya Idul Fitri" in page or "Idul Fitri" in page
     assert "08.00–16.00 WITA" in page and "08.00–16.00 WIB" in page
     assert "Kalender kerja" in get(client, "/staff/kalender/?year=banyak")

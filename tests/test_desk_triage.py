@@ -55,7 +55,7 @@ def test_suggested_agencies_are_one_click_dispositions(client, app, demo):
     page = get(client, "/staff/triase/")
     assert "Disposisikan ke Direktorat Jenderal Perkeretaapian" in page
     assert "Disposisikan ke Kementerian Perhubungan" in page and "NOPE" not in page
-    assert "keywords: kereta" in page
+    assert "Kata yang cocok: kereta" in page and "Aturan: 7" in page
     response = post(client, f"/staff/triase/{tid}/dispose", {"agency": "DITJENKA"})
     assert response.location.endswith("/staff/triase/")
     report = load(app, tid)
@@ -135,3 +135,25 @@ def test_a_stale_form_says_why_nothing_happened(client, app, demo):
     assert f"Laporan {tid} belum diproses." in page
     assert "tidak dapat dilakukan pada laporan berstatus &#39;Didisposisikan&#39;" in page
     assert load(app, tid).agency.code == "TANGKAB"
+
+
+def test_the_routers_explanation_reads_in_the_pages_language_without_engine_codes(client, app, demo):
+    """The queue and the report page say what the rules concluded in words: no None, no
+    True/False, no reason codes, no English summary on an Indonesian page."""
+    from lapor import routing
+
+    with app.app_context():  # what routing keeps of a text no rule matches
+        kept = routing.plan_route("Halo", "Sekadar menyapa saja", "complaint", "web", None).routing
+    assert kept["reason"] == "no_match" and kept["target"] is None and kept["why"]
+    kept["rules"] = {"owner": "NASIONAL", "version": 3}
+    tid = triaged(app, "Sekadar menyapa", utcnow() - timedelta(hours=1), kept)
+    sign_in(client, demo, "dispatcher")
+    paths = ("/staff/triase/", f"/staff/laporan/{tid}")
+    for path in paths:
+        page = get(client, path)
+        assert "tidak ada aturan yang cocok" in page and "diuji dengan aturan NASIONAL versi 3" in page, path
+        for raw in ("None", "False", "no_match", "no rule matched", "target:"):
+            assert raw not in page, (path, raw)
+    for path in paths:
+        page = get(client, path + "?lang=en")
+        assert "tried with the NASIONAL rules, version 3" in page and "no_match" not in page

@@ -51,6 +51,15 @@ def _holidays_in(year: int) -> Mapping[date, str]:
     return MappingProxyType(dict(table))
 
 
+@cache
+def _holiday_names_in(year: int, language: str) -> Mapping[date, str]:
+    """The same days' names in another of the library's languages (e.g. "en_US"), for people."""
+    table = holidays.country_holidays(
+        "ID", categories=("public", "government"), years=year, language=language
+    )
+    return MappingProxyType(dict(table))
+
+
 def parse_hours(spec: str) -> Hours:
     """Parse office hours written as "08:00-16:00"."""
     match = _HOURS_RE.fullmatch(spec) if isinstance(spec, str) else None
@@ -133,9 +142,14 @@ class WorkCalendar:
         counts = Counter(self.hours[weekday] for weekday in sorted(self.hours))
         return counts.most_common(1)[0][0]
 
-    def holiday_name(self, day: date) -> str | None:
-        """Name of the national holiday or cuti bersama on `day`, in Indonesian."""
-        return _holidays_in(_plain_date(day).year).get(day)
+    def holiday_name(self, day: date, language: str = "id") -> str | None:
+        """Name of the national holiday or cuti bersama on `day`: in Indonesian, or in another
+        language the holiday library speaks ("en_US"); the days are Indonesia's either way."""
+        day = _plain_date(day)
+        name = _holidays_in(day.year).get(day)
+        if name is None or language == "id":
+            return name
+        return _holiday_names_in(day.year, language).get(day, name)
 
     def is_working_day(self, day: date) -> bool:
         """True if the office opens on `day` (a closure beats an extra day, which beats the rest)."""

@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 from lapor.api.sla import add_calendar_day, remove_calendar_day
 from lapor.clock import utcnow
 from lapor.extensions import db
-from lapor.i18n import gettext
+from lapor.i18n import current_language, gettext
 from lapor.intake import find_agency
 from lapor.models import DAY_KINDS, TIMEZONES, Agency, CalendarDay
 from lapor.sla.adapter import calendar_for
@@ -22,6 +22,7 @@ from lapor.workflow import Actor, InvalidInput, WorkflowError
 
 bp = Blueprint("calendar", __name__)
 NOTE_LIMIT = 200
+HOLIDAY_LANGUAGES = {"id": "id", "en": "en_US"}  # the page's language, as the holiday library names it
 ZONE_NAMES = {zone: name for name, zone in TIMEZONES.items()}
 
 
@@ -70,7 +71,8 @@ def render_calendar(user, year: int, errors=None, form=None, status: int = 200):
     national = calendar_for(None)
     first = date(year, 1, 1)
     days = (first + timedelta(days=n) for n in range((date(year + 1, 1, 1) - first).days))
-    holidays = [(day, name) for day in days if (name := national.holiday_name(day))]
+    language = HOLIDAY_LANGUAGES.get(current_language(), "id")
+    holidays = [(day, name) for day in days if (name := national.holiday_name(day, language))]
     admin_days = db.session.scalars(
         select(CalendarDay).options(selectinload(CalendarDay.agency))
         .where(CalendarDay.day >= first, CalendarDay.day < date(year + 1, 1, 1))

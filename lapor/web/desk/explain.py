@@ -10,8 +10,11 @@ from lapor.models import Agency, Report, ReportEvent
 from lapor.translations import MESSAGES
 
 ROUTING_EVENTS = ("triaged", "returned")
-# The engine's full working (every match and position) is for the API; people read `why`.
-BULKY = frozenset({"candidates", "explanation", "matches", "contributors", "stopped_by"})
+# The engine's full working (every match and position, and its summary `why`, in English) is
+# for the API; people read the reason, the rule and its words in their language.
+BULKY = frozenset({"candidates", "explanation", "matches", "contributors", "stopped_by", "why"})
+# Values read as the rules test box reads them.
+VALUE_KEYS = {"reason": "desk.rules.reason.{}"}
 
 
 def latest_routing(report: Report) -> ReportEvent | None:
@@ -37,9 +40,14 @@ def details(data: dict | None, skip=()) -> list[tuple[str, str]]:
     """An event's data as pairs in the reader's language; suggestions are left to `candidates`."""
     pairs = []
     for key, value in (data or {}).items():
-        if key in skip or key in BULKY:
+        if key in skip or key in BULKY or value is None or value == [] or value == {}:
             continue
-        if isinstance(value, list | tuple):
+        if key == "rules" and isinstance(value, dict):
+            value = gettext("desk.rules.result.with_set", owner=value.get("owner") or "–",
+                            version=value.get("version") or "–")
+        elif key in VALUE_KEYS:
+            value = _words(VALUE_KEYS[key].format(value), str(value))
+        elif isinstance(value, list | tuple):
             value = ", ".join(str(v) for v in value)
         elif isinstance(value, dict):
             value = ", ".join(f"{k}: {v}" for k, v in value.items())
