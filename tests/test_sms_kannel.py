@@ -681,3 +681,19 @@ def test_a_gateways_error_does_not_repeat_the_number_in_any_spelling():
         shown = unnamed(f"HTTP 400 bad destination {said}", "+6281234567890")
         assert "81234567890" not in shown and "<penerima>" in shown
     assert unnamed("no such user <Siti@Example.ID>", "siti@example.id") == "no such user <<penerima>>"
+
+
+def test_without_a_secret_only_a_gateway_on_this_machine_is_believed(client, demo, app, monkeypatch):
+    """Anyone could otherwise post as a reporter's number and read or close their report."""
+    import uuid
+
+    from lapor.channels.kannel import KannelConfig
+
+    monkeypatch.setitem(app.config, "LAPOR_KANNEL", KannelConfig())
+    sms = {"from": "081234567890", "to": "1708", "id": str(uuid.uuid4()), "text": "BANTUAN"}
+    assert client.get("/channels/sms/kannel", query_string=sms,
+                      environ_base={"REMOTE_ADDR": "203.0.113.9"}).status_code == 403
+    assert client.get("/channels/sms/kannel", query_string={**sms, "id": str(uuid.uuid4())},
+                      environ_base={"REMOTE_ADDR": "127.0.0.1"}).status_code == 200
+    assert client.get("/channels/sms/kannel/dlr", query_string={"msg": "1", "status": "1"},
+                      environ_base={"REMOTE_ADDR": "10.1.2.3"}).status_code == 403
