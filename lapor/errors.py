@@ -103,6 +103,15 @@ def _desk_page() -> str | None:
     return url_for("staff.desk", next=come_back_to())
 
 
+def after_a_bug() -> None:
+    """Log an unhandled error and roll its transaction back, before answering it."""
+    log.exception("unhandled error")
+    try:
+        db.session.rollback()
+    except Exception:  # the session may be unusable; the answer still goes out
+        log.exception("rollback failed")
+
+
 def register(app) -> None:
     @app.errorhandler(WorkflowError)
     def workflow_error(exc: WorkflowError):
@@ -136,9 +145,5 @@ def register(app) -> None:
 
     @app.errorhandler(Exception)
     def unexpected(exc):
-        log.exception("unhandled error")
-        try:
-            db.session.rollback()
-        except Exception:  # the session may be unusable; the answer still goes out
-            log.exception("rollback failed")
+        after_a_bug()
         return error_response(500, "internal", gettext("error.internal"))

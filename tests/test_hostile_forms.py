@@ -185,3 +185,25 @@ def test_generated_json_reports_are_stored_or_refused_never_a_5xx(client, demo, 
         assert stored(app) == before + (response.status_code == 201)
 
     post()
+
+
+def test_a_bug_is_answered_as_a_clear_500_and_its_transaction_rolled_back(settings, app):
+    """The last line of defence: an unexpected error still answers in the caller's format and
+    language, and leaves no half-done change behind."""
+    from lapor.app import create_app
+    from lapor.extensions import db
+    from lapor.models import Category
+
+    fresh = create_app(settings)
+
+    @fresh.get("/api/v1/test-bug")
+    def bug():
+        db.session.add(Category(code="setengah", name="Setengah jadi"))
+        db.session.flush()
+        raise RuntimeError("a bug")
+
+    answer = fresh.test_client().get("/api/v1/test-bug")
+    assert answer.status_code == 500 and answer.get_json()["status"] == "internal"
+    assert "Traceback" not in answer.get_data(as_text=True)
+    with fresh.app_context():
+        assert db.session.query(Category).filter_by(code="setengah").first() is None

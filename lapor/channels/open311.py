@@ -41,7 +41,7 @@ from lapor.channels.open311_views import (
     service_view,
 )
 from lapor.clock import utcnow
-from lapor.errors import HTTP_CODES
+from lapor.errors import HTTP_CODES, after_a_bug
 from lapor.errors import http_error as app_http_error
 from lapor.extensions import db
 from lapor.i18n import gettext
@@ -203,11 +203,7 @@ def database_down(exc):
 @bp.errorhandler(Exception)
 def unexpected(exc):
     # Still in the spec's format, so a client reads it (and, for a 503 above, knows to retry).
-    log.exception("unhandled error")
-    try:
-        db.session.rollback()
-    except Exception:  # the session may be unusable; the answer still goes out
-        log.exception("rollback failed")
+    after_a_bug()
     return errors(500, [gettext("error.internal")])
 
 
