@@ -26,9 +26,14 @@ def upgrade(revision: str = "head") -> None:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
     if revision == "head":
+        from lapor import audit
+        from lapor.clock import utcnow
         from lapor.sla.adapter import ensure_standard_policies
 
-        ensure_standard_policies()
+        for policy in ensure_standard_policies():
+            audit.record(None, "policy.create", policy.code, utcnow(), {
+                "name": policy.name, "disposition_days": policy.disposition_days,
+                "followup_days": policy.followup_days, "extended_followup_days": policy.extended_followup_days})
         db.session.commit()
 
 

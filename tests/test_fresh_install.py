@@ -28,6 +28,12 @@ def test_the_upgrade_brings_the_standard_sla_policies_and_keeps_an_admins_change
     with app.app_context():
         policies = {p.code: (p.disposition_days, p.followup_days, p.extended_followup_days)
                     for p in db.session.scalars(select(SlaPolicy))}
+    with app.app_context():  # added once, and written down as made at the command line
+        from lapor.models import AdminEvent
+
+        logged = db.session.scalars(select(AdminEvent).where(AdminEvent.action == "policy.create")).all()
+        assert sorted(e.subject for e in logged) == ["informasi", "khusus", "pengawasan", "reguler"]
+        assert {e.actor_kind for e in logged} == {"cli"}
     assert policies == {"khusus": (1, 2, None), "reguler": (3, 4, None), "pengawasan": (3, 14, 60),
                         "informasi": (3, 10, 17)}
 

@@ -261,3 +261,9 @@ def test_a_new_follow_up_deadline_may_not_overtake_the_extension_the_policy_keep
     both = client.put("/api/v1/sla/policies/pengawasan", headers=admin,
                       json={"disposition_days": 3, "followup_days": 70, "extended_followup_days": 90})
     assert both.status_code == 200
+
+
+def test_a_policy_name_with_a_nul_is_refused_by_field(client, demo, token):
+    answer = client.put("/api/v1/sla/policies/reguler", headers=token("admin"),
+                        json={"name": "Reguler\x00", "disposition_days": 3, "followup_days": 5})
+    assert answer.status_code == 422 and "name" in answer.get_json()["errors"]

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from lapor import audit
 from lapor.api.parsing import Blueprint
-from lapor.api.schemas import supported_year
+from lapor.api.schemas import Text, supported_year
 from lapor.auth import require_staff
 from lapor.clock import utcnow
 from lapor.extensions import db
@@ -44,7 +44,7 @@ class DayArgs(Schema):
 
 
 class PolicyIn(Schema):
-    name = fields.String(validate=validate.Length(min=1, max=200))
+    name = Text(validate=validate.Length(min=1, max=200))
     disposition_days = fields.Float(required=True, validate=validate.Range(min=0.125, max=WORKING_DAYS_MAX))
     followup_days = fields.Float(required=True, validate=validate.Range(min=0.125, max=WORKING_DAYS_MAX))
     extended_followup_days = fields.Float(validate=validate.Range(min=0.125, max=WORKING_DAYS_MAX), allow_none=True)
@@ -64,8 +64,8 @@ class PolicyIn(Schema):
 class PolicyNew(PolicyIn):
     code = fields.String(required=True, validate=validate.Regexp(
         r"^[a-z][a-z0-9-]{1,31}$", error="Lower-case letters, digits and hyphens, 2 to 32, a letter first."))
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    source = fields.String(validate=validate.Length(max=300), allow_none=True)
+    name = Text(required=True, validate=validate.Length(min=1, max=200))
+    source = Text(validate=validate.Length(max=300), allow_none=True)
 
 
 class PolicyOut(Schema):

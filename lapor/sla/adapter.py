@@ -23,15 +23,18 @@ STANDARD_POLICIES = [
 ]
 
 
-def ensure_standard_policies() -> None:
-    """Add the standard policies a database lacks (in the caller's transaction); an admin's
-    changes to one that exists are kept."""
+def ensure_standard_policies() -> list[SlaPolicy]:
+    """Add the standard policies a database lacks (in the caller's transaction) and return them;
+    an admin's changes to one that exists are kept."""
+    added = []
     for code, name, disposition, followup, extended, source in STANDARD_POLICIES:
         if db.session.get(SlaPolicy, code) is None:
-            db.session.add(SlaPolicy(
+            added.append(SlaPolicy(
                 code=code, name=name, disposition_days=disposition, followup_days=followup,
                 extended_followup_days=extended, source=source,
             ))
+            db.session.add(added[-1])
+    return added
 
 
 def calendar_for(agency: Agency | None) -> WorkCalendar:
