@@ -5,7 +5,7 @@ together, so the log never tells of a change that did not happen, nor misses one
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import date, datetime, time
 from typing import Any
 
@@ -25,9 +25,8 @@ def _plain(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, Mapping):
         return {str(key): _plain(item) for key, item in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
-        items = [_plain(item) for item in value]
-        return sorted(items, key=str) if isinstance(value, set | frozenset) else items
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
     return value
 
 
@@ -66,6 +65,8 @@ def entries(*, action: str | None = None, subject: str | None = None, before: in
     return list(db.session.scalars(query))
 
 
-def names(rows: Iterable[Any]) -> list[str]:
-    """The codes of agencies (or anything with a `code`), sorted: how lists are logged."""
-    return sorted(row.code for row in rows)
+def page(*, action: str | None = None, subject: str | None = None, before: int | None = None,
+         limit: int = 50) -> tuple[list[AdminEvent], int | None]:
+    """One page of `entries` and the `before` of the next page (None on the last)."""
+    found = entries(action=action, subject=subject, before=before, limit=limit + 1)
+    return found[:limit], found[limit - 1].id if len(found) > limit else None

@@ -76,7 +76,7 @@ def _key_hash(key: str) -> str:
 def start_session(user: User, now: datetime) -> None:
     """Sign `user` in on this browser: a new session row (committed) and a fresh cookie holding
     only its key; nothing from the session before carries over."""
-    end_session(now, clear=False)  # signing in over someone's session on a shared computer ends theirs
+    _end_this_session(now)  # signing in over someone's session on a shared computer ends theirs
     key = secrets.token_urlsafe(32)
     # The person's sessions long over are let go here, so the table keeps about a month of them.
     db.session.execute(delete(StaffSession).where(StaffSession.user_id == user.id,
@@ -87,21 +87,25 @@ def start_session(user: User, now: datetime) -> None:
     session["sid"] = key
 
 
-def end_session(now: datetime, clear: bool = True) -> None:
-    """Sign this browser out: its session is ended on the server (committed), and the cookie
-    cleared unless `clear` is False."""
+def end_session(now: datetime) -> None:
+    """Sign this browser out: its session is ended on the server (committed), the cookie cleared."""
+    _end_this_session(now)
+    db.session.commit()
+    session.clear()
+
+
+def _end_this_session(now: datetime) -> None:
     key = session.get("sid")
     if isinstance(key, str):
         db.session.execute(update(StaffSession).where(StaffSession.key_hash == _key_hash(key),
                                                       StaffSession.ended_at.is_(None)).values(ended_at=now))
-        db.session.commit()
-    if clear:
-        session.clear()
 
 
-def end_sessions_of(user: User, now: datetime) -> None:
-    """End every desk session of `user` (in the caller's transaction): a new password, a
-    deactivation."""
+def revoke_access(user: User, now: datetime) -> None:
+    """End every desk session and API token of `user` (in the caller's transaction), for good:
+    a new password, a deactivation. Tokens carry the stamp changed here, so none issued before
+    works again, also once the account is let back."""
+    user.token_stamp = secrets.token_hex(8)
     db.session.execute(update(StaffSession).where(StaffSession.user_id == user.id,
                                                   StaffSession.ended_at.is_(None)).values(ended_at=now))
 

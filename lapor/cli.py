@@ -268,18 +268,15 @@ def users_activate(username: str) -> None:
 
 
 def _set_active(username: str, active: bool) -> None:
-    import secrets
-
-    from lapor.auth import end_sessions_of
+    from lapor.auth import revoke_access
     from lapor.extensions import db as database
 
     with _app().app_context():
         user = _user(username)
         if user.active != active:
             _log("user.activate" if active else "user.deactivate", username)
-        if not active:  # every session and token ends now, and stays ended if let back
-            user.token_stamp = secrets.token_hex(8)
-            end_sessions_of(user, utcnow())
+        if not active:
+            revoke_access(user, utcnow())
         user.active = active
         database.session.commit()
 
@@ -290,15 +287,14 @@ def _set_active(username: str, active: bool) -> None:
               help="The new password (asked for when not given).")
 def users_password(username: str, password: str) -> None:
     """Set a new password; the account's desk sessions and API tokens stop working."""
+    from lapor.auth import revoke_access
     from lapor.extensions import db as database
 
     _check_password(password)
-    from lapor.auth import end_sessions_of
-
     with _app().app_context():
         user = _user(username)
         user.set_password(password)
-        end_sessions_of(user, utcnow())
+        revoke_access(user, utcnow())
         _log("user.password", username)
         database.session.commit()
     click.echo(f"{username}: new password set; earlier tokens no longer work")

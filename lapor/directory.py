@@ -21,7 +21,7 @@ from lapor.extensions import db
 from lapor.intake import find_agency, find_category
 from lapor.models import TIMEZONES, Agency, Category, SlaPolicy, subtree_ids
 from lapor.queue import add_work
-from lapor.workflow import Actor, InvalidInput, NotAllowed, StateConflict
+from lapor.workflow import Actor, InvalidInput, StateConflict, require_sysadmin
 
 log = logging.getLogger(__name__)
 KINDS = ("national", "ministry", "province", "city", "unit")
@@ -32,11 +32,6 @@ CLOCK_FIELDS = frozenset({"timezone", "office_open", "office_close", "parent"})
 def zone_name(value: str) -> str:
     """The IANA zone of WIB/WITA/WIT or of the zone's own name."""
     return TIMEZONES.get(value.upper(), value)
-
-
-def _sysadmin(actor: Actor) -> None:
-    if actor.who != "sysadmin":
-        raise NotAllowed("role_not_allowed", action="agency", role=actor.who)
 
 
 def _parent(code: str | None, agency: Agency | None = None) -> Agency | None:
@@ -71,7 +66,7 @@ def _hours(opening: time, closing: time) -> None:
 def create_agency(actor: Actor, fields: dict[str, Any], now: datetime) -> Agency:
     """Add an agency under its parent (none only for the first, the root) and commit. Its SMS keyword defaults to
     its code and its subdomain to the code in lower case; give None for none."""
-    _sysadmin(actor)
+    require_sysadmin(actor, "agency")
     code = fields["code"].upper()
     if db.session.scalars(select(Agency.id).where(Agency.code == code)).first() is not None:
         raise StateConflict("agency_exists", agency=code)
@@ -98,7 +93,7 @@ def create_agency(actor: Actor, fields: dict[str, Any], now: datetime) -> Agency
 def update_agency(actor: Actor, agency: Agency, changes: dict[str, Any], now: datetime) -> Agency:
     """Change an agency's name, kind, parent, time zone, office hours, SMS keyword or subdomain,
     and commit; a change that moves deadlines queues their recompute in the same commit."""
-    _sysadmin(actor)
+    require_sysadmin(actor, "agency")
     before, changed = _facts(agency), set()
     if "parent" in changes:
         parent = _parent(changes["parent"], agency)
@@ -138,15 +133,15 @@ def update_agency(actor: Actor, agency: Agency, changes: dict[str, Any], now: da
 
 def set_supervised(actor: Actor, coordinator: Agency, codes: list[str], now: datetime) -> Agency:
     """Make `coordinator` supervise exactly the agencies of `codes` (and their units), and commit."""
-    _sysadmin(actor)
+    require_sysadmin(actor, "agency")
     wanted = {code.upper() for code in codes}
     found = db.session.scalars(select(Agency).where(Agency.code.in_(wanted))).all() if wanted else []
     missing = wanted - {agency.code for agency in found}
     if missing:
         raise InvalidInput("agency_not_found", agency=", ".join(sorted(missing)))
-    before = audit.names(coordinator.supervised)
+    before = [a.code for a in sorted(coordinator.supervised, key=lambda a: a.code)]
     coordinator.supervised = sorted((a for a in found if a.id != coordinator.id), key=lambda a: a.code)
-    if (after := audit.names(coordinator.supervised)) != before:
+    if (after := [a.code for a in coordinator.supervised]) != before:
         audit.record(actor, "agency.supervised", coordinator.code, now, {"supervised": [before, after]})
     db.session.commit()
     log.info("agency %s now supervises %s (user %s)", coordinator.code, sorted(wanted), actor.user_id)
@@ -173,7 +168,7 @@ def _policy(code: str | None) -> str | None:
 
 def create_category(actor: Actor, fields: dict[str, Any], now: datetime) -> Category:
     """Add a category (under a parent, with the SLA policy its reports get, both optional) and commit."""
-    _sysadmin(actor)
+    require_sysadmin(actor, "category")
     code = fields["code"].lower()
     if db.session.scalars(select(Category.id).where(Category.code == code)).first() is not None:
         raise StateConflict("category_exists", category=code)
@@ -188,7 +183,7 @@ def create_category(actor: Actor, fields: dict[str, Any], now: datetime) -> Cate
 def update_category(actor: Actor, category: Category, changes: dict[str, Any], now: datetime) -> Category:
     """Change a category's name, parent or policy, and commit. The policy applies to reports
     filed from now on; reports filed before keep the deadlines they were given."""
-    _sysadmin(actor)
+    require_sysadmin(actor, "category")
     before = _category_facts(category)
     if "parent" in changes:
         parent = find_category(changes["parent"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import jsonify, make_response, render_template, request, url_for
+from flask import jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
@@ -98,9 +98,15 @@ def _desk_page() -> str | None:
     """For a desk form: the sign-in coming back to the page it was sent from."""
     if not request.path.startswith("/staff/"):
         return None
-    from lapor.web.desk.common import come_back_to
+    from lapor.web.desk.common import sign_in_url  # the desk's own notion of "this page"
 
-    return url_for("staff.desk", next=come_back_to())
+    return sign_in_url()
+
+
+def after_an_outage(exc: Exception) -> None:
+    """Log that the database is unreachable and roll the request's transaction back."""
+    log.warning("database unavailable: %s", exc.__class__.__name__)
+    db.session.rollback()
 
 
 def after_a_bug() -> None:
@@ -138,8 +144,7 @@ def register(app) -> None:
     @app.errorhandler(OperationalError)
     @app.errorhandler(DBAPIError)
     def database_down(exc):
-        log.warning("database unavailable: %s", exc.__class__.__name__)
-        db.session.rollback()
+        after_an_outage(exc)
         return error_response(503, "unavailable", gettext("error.unavailable"), headers={"Retry-After": "5"},
                               resend=resend_form())
 

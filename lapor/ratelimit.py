@@ -87,7 +87,7 @@ def count_report_from(phone: str | None, kind: str = "phone") -> None:
     if not phone or not current_app.config.get("RATELIMIT_ENABLED", True):
         return
     counter = current_app.extensions["lapor-phone-limits"]
-    items = parse_many(current_app.config.get(f"LAPOR_RATE_{kind.upper()}", DEFAULTS[kind]))
+    items = parse_many(_limit(kind)())
     try:
         for item in items:
             if not counter.hit(item, kind, phone):

@@ -124,6 +124,12 @@ TRANSITIONS: dict[str, Transition] = {
 MANUAL_LEVELS = ("intervention", "reprimand")
 
 
+def require_sysadmin(actor: Actor, action: str) -> None:
+    """Raise unless `actor` is a system admin: the directory, policies and the administration log."""
+    if actor.who != "sysadmin":
+        raise NotAllowed("role_not_allowed", action=action, role=actor.who)
+
+
 def authorise(report: Report, actor: Actor, action: str) -> None:
     """Raise unless `actor` may take `action` on `report` now."""
     rule = TRANSITIONS[action]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes
 from email.header import decode_header, make_header
@@ -31,20 +32,29 @@ class Inbox:
         return "250 OK"
 
 
-@pytest.fixture
-def smtp(app, monkeypatch):
-    """A real SMTP server on 127.0.0.1 for this test, stopped after it."""
+@contextmanager
+def mail_server(app, monkeypatch, handler):
+    """A real SMTP server on 127.0.0.1 answering with `handler`, Lapor's mail server while the
+    block runs, stopped after it."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
     controller.start()
     monkeypatch.setitem(app.config, "LAPOR_SMTP", SmtpSettings(
         host="127.0.0.1", port=port, username=None, password=None, starttls=False,
         sender="Lapor <noreply@lapor.test>"))
-    yield inbox
-    controller.stop()
+    try:
+        yield handler
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def smtp(app, monkeypatch):
+    """A real SMTP server on 127.0.0.1 for this test, stopped after it."""
+    with mail_server(app, monkeypatch, Inbox()) as inbox:
+        yield inbox
 
 
 def _subject(message) -> str:
@@ -158,15 +168,7 @@ class Refusing:
 def test_a_refused_address_is_named_nowhere_the_failure_is_kept_or_shown(client, app, demo, cli, monkeypatch):
     """An anonymous reporter's address refused by the mail server: the error on the message,
     on the work, in `lapor status` does not repeat it."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    controller = Controller(Refusing(), hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        monkeypatch.setitem(app.config, "LAPOR_SMTP", SmtpSettings(
-            host="127.0.0.1", port=port, username=None, password=None, starttls=False,
-            sender="Lapor <noreply@lapor.test>"))
+    with mail_server(app, monkeypatch, Refusing()):
         created = client.post("/api/v1/reports", json={**REPORT, "anonymous": True, "reporter": {
             "name": "Wulan", "phone": "081277778888", "email": "Wulan.K@contoh.id"}})
         assert created.status_code == 201
@@ -186,8 +188,6 @@ def test_a_refused_address_is_named_nowhere_the_failure_is_kept_or_shown(client,
             email = db.session.scalars(select(OutgoingMessage).where(OutgoingMessage.channel == "email")).one()
             kept = [email.last_error] + [db.session.get(OutboxItem, item_id).last_error for item_id in sends]
         output = cli("status").output
-    finally:
-        controller.stop()
     assert "550" in email.last_error and "send_email" in output
     for text in [*kept, output]:
         assert "wulan" not in (text or "").lower(), text

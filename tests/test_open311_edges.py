@@ -41,14 +41,8 @@ def receipt_of(schemas, response) -> dict:  # noqa: F811
 @pytest.mark.parametrize("fmt", ["json", "xml"])
 @pytest.mark.parametrize("media_url", ["http://[foto.example.id/lubang.jpg", "https://[::1/lubang.jpg"])
 def test_media_url_that_cannot_be_parsed_is_refused_with_400(client, schemas, api_key, fmt, media_url):  # noqa: F811
-    """A malformed media_url is a 400 error list, not a 500.
-
-    `is_web_url` (open311_views.py:170-172) calls `urllib.parse.urlsplit`, which raises
-    ValueError("Invalid IPv6 URL") for an unbalanced "[" in the host; `new_report`
-    (open311_input.py:373) does not catch it, so a client's typo becomes an internal error
-    (and, see below, not even in GeoReport's error format). GeoReport v2: a request the client
-    must fix is "400 - various errors", answered as the `errors` list.
-    """
+    """A malformed media_url (an unclosed "[" that urlsplit refuses) is a 400 error list, not a
+    500: GeoReport's "400 - various errors" for what the client must fix."""
     response = post(client, api_key, fmt, media_url=media_url)
     if fmt == "json":
         (error,) = valid(schemas, "errors", response, 400)
@@ -58,15 +52,9 @@ def test_media_url_that_cannot_be_parsed_is_refused_with_400(client, schemas, ap
 
 
 def test_one_report_text_cannot_break_the_public_request_list(client, schemas, app, demo):  # noqa: F811
-    """No citizen's text can make GET requests.json / .xml answer 500 for everyone.
-
-    `request_view` runs `split_media` on every listed report's body (open311_views.py:73,
-    161-167), and `split_media` calls the same `is_web_url`, which raises ValueError on
-    "http://[...". A body that merely ends in "\\n\\nMedia: http://[x" — sent through the public
-    JSON API or the web form, which never check it — makes every list that contains the report
-    fail with 500 until it leaves the 90-day window. GET Service Requests must answer 200 with
-    the list (requests.json schema).
-    """
+    """No citizen's text can make GET requests.json / .xml answer 500 for everyone: a body that
+    ends in "Media: http://[..." (possible through the JSON API or the web form) stays in the
+    description, and the list answers 200."""
     created = client.post("/api/v1/reports", json={
         "title": "Lampu jalan mati",
         "body": "Lampu jalan mati sejak Senin malam.\n\nMedia: http://[lihat-foto",
@@ -92,16 +80,8 @@ def _database_down(*args, **kwargs):
 @pytest.mark.parametrize(("fault", "status"), [(_crash, 500), (_database_down, 503)])
 def test_server_side_errors_answer_in_the_georeport_error_format(
         client, schemas, demo, monkeypatch, fmt, fault, status):  # noqa: F811
-    """A 500 or 503 under /open311/v2/ is in GeoReport's error format, as .xml too.
-
-    The blueprint's handlers (open311.py:166-196) cover Open311Error, WorkflowError, DataError
-    and HTTPException only; any other exception, and a database outage (OperationalError), fall
-    through to the app-wide handlers in lapor/errors.py:129-143, which answer
-    `{"code", "status", "message"}` as application/json — for `requests/X.xml` too. The module
-    promises "every resource answers as .json or .xml, errors included (the spec's list of
-    {code, description})"; an XML client then fails to parse the body at the very moment it
-    needs to know whether to retry. (Keep Retry-After on the 503.)
-    """
+    """A 500 or 503 under /open311/v2/ is in GeoReport's error format, as .xml too, so a client
+    can read it at the moment it needs to decide whether to retry (the 503 with Retry-After)."""
     monkeypatch.setattr(open311.access, "public_report", fault)
     response = client.get(f"{BASE}/requests/ABCD1234.{fmt}")
     if fmt == "json":
@@ -116,14 +96,9 @@ def test_server_side_errors_answer_in_the_georeport_error_format(
     "https://foto.example.id/<lubang>|{1}.jpg",
 ])
 def test_media_url_answered_is_a_uri(client, schemas, api_key, media_url):  # noqa: F811
-    """media_url is answered back as a URI, whatever the client sent.
-
-    request.json: media_url is `{"type": "string", "format": "uri"}` (RFC 3986: ASCII, no
-    "<", ">", "|", "{", "}", spaces...). `is_web_url` (open311_views.py:170-172) only checks
-    the scheme, a host and the absence of whitespace, so non-ASCII and illegal characters are
-    stored and echoed in GET requests; strict URI parsers (java.net.URI, many 311 apps) throw
-    on them. Either refuse such a media_url with 400 or percent-encode it before storing.
-    """
+    """media_url is answered back as a URI (request.json: `format: uri`, RFC 3986), whatever the
+    client sent: letters of other scripts and characters a URI may not hold are percent-encoded
+    (or the request refused with 400)."""
     response = post(client, api_key, media_url=media_url)
     if response.status_code == 400:
         valid(schemas, "errors", response, 400)
@@ -135,16 +110,9 @@ def test_media_url_answered_is_a_uri(client, schemas, api_key, media_url):  # no
 
 
 def test_expected_datetime_of_an_unverified_report_is_its_current_deadline(client, schemas, app, demo):  # noqa: F811
-    """While a report is `received` (in triage), expected_datetime is the deadline that runs:
-    the disposition one.
-
-    DESIGN.md §5/§7: "expected_datetime = current deadline". The project defines the current
-    deadline as the disposition clock while received (models/report.py:36-40 CURRENT_DUE_SQL,
-    web/desk/deadlines.py `current_clock`, and the reporter's own page, _facts.html:16), but
-    `request_view` (open311_views.py:25, 82, 94) puts `received` in AWAITING_FOLLOW_UP and
-    answers followup_due_at — a day or more later than the deadline the desk and the reporter
-    see, and the one escalations fire on.
-    """
+    """While a report is `received` (in triage), expected_datetime is the deadline that runs, the
+    disposition one (DESIGN: "expected_datetime = current deadline"), as the desk and the
+    reporter's page show it."""
     (tracking_id,) = seed_reports(app, (0, "received", {}))
     report = stored(app, tracking_id=tracking_id)
     assert report.disposition_due_at != report.followup_due_at

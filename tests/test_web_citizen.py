@@ -401,20 +401,13 @@ def test_form_post_with_the_csrf_token_from_the_page_is_accepted(csrf_client, ap
     assert count_reports(app) == 1
 
 
-def _stored(app, tid) -> Report:
-    with app.app_context():
-        report = db.session.scalars(select(Report).where(Report.tracking_id == tid)).one()
-        db.session.expunge(report)
-        return report
-
-
 def test_a_reports_times_are_shown_in_its_agencys_zone(client, demo, app, run_worker):
     """Jayapura counts its deadlines in its own office hours (WIT): its reporters read them, and
     its site lists its reports, in WIT; a report no agency has yet reads in WIB."""
     wit = ZoneInfo("Asia/Jayapura")
     tid, token = submit(client, agency="JAYAPURA")
     run_worker()
-    report = _stored(app, tid)
+    report = stored(app, tid)
     due = report.followup_due_at.astimezone(wit)
     assert f"pukul {due:%H.%M} WIT" in private(client, tid, token)
     assert f"pukul {due:%H.%M} WIT" in text(client.get(f"/laporan/{tid}"))

@@ -10,7 +10,7 @@ from lapor.api.parsing import Blueprint
 from lapor.api.schemas import Text
 from lapor.app import ROW_ID_MAX
 from lapor.auth import require_staff
-from lapor.workflow import NotAllowed
+from lapor.workflow import require_sysadmin
 
 blp = Blueprint("audit", __name__, description="The administration log")
 STAFF = [{"bearer": []}]
@@ -48,11 +48,7 @@ class AuditPage(Schema):
 @blp.doc(security=STAFF)
 def audit_log(args):
     """System admins: the administration log, newest first."""
-    actor = require_staff()
-    if actor.who != "sysadmin":
-        raise NotAllowed("role_not_allowed", action="audit", role=actor.who)
-    limit = args["limit"]
-    items = audit.entries(action=args.get("action"), subject=args.get("subject"),
-                          before=args.get("before"), limit=limit + 1)
-    more = len(items) > limit
-    return {"items": items[:limit], "next": items[limit - 1].id if more else None}
+    require_sysadmin(require_staff(), "audit")
+    items, following = audit.page(action=args.get("action"), subject=args.get("subject"),
+                                  before=args.get("before"), limit=args["limit"])
+    return {"items": items, "next": following}

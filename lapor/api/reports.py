@@ -133,7 +133,7 @@ def _mark(value: str) -> tuple[datetime, int]:
     try:
         stamp, row_id = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode().split(".")
         return EPOCH + int(stamp) * MICROSECOND, int(row_id)
-    except (ValueError, UnicodeDecodeError, OverflowError, OSError):
+    except (ValueError, OverflowError):  # not base64, not two numbers, or beyond any date
         raise InvalidInput("list_mark_not_found") from None
 
 

@@ -18,7 +18,7 @@ from lapor.models import DAY_KINDS, CalendarDay, SlaPolicy
 from lapor.queue import add_work
 from lapor.sla.adapter import calendar_for_due
 from lapor.sla.calendar import WORKING_DAYS_MAX
-from lapor.workflow import Actor, InvalidInput, NotAllowed, NotFound, StateConflict
+from lapor.workflow import Actor, InvalidInput, NotAllowed, NotFound, StateConflict, require_sysadmin
 
 blp = Blueprint("sla", __name__, description="Working calendars and SLA policies")
 STAFF = [{"bearer": []}]
@@ -192,11 +192,6 @@ def list_policies():
     return db.session.scalars(select(SlaPolicy).order_by(SlaPolicy.code)).all()
 
 
-def _sysadmin(actor: Actor) -> None:
-    if actor.who != "sysadmin":
-        raise NotAllowed("role_not_allowed", action="policy", role=actor.who)
-
-
 @blp.route("/sla/policies", methods=["POST"])
 @blp.arguments(PolicyNew)
 @blp.response(201, PolicyOut)
@@ -204,7 +199,7 @@ def _sysadmin(actor: Actor) -> None:
 def add_policy(args):
     """Sysadmins: a new policy, for categories and rules to name."""
     actor = require_staff()
-    _sysadmin(actor)
+    require_sysadmin(actor, "policy")
     if db.session.get(SlaPolicy, args["code"]) is not None:
         raise StateConflict("policy_exists", policy=args["code"])
     policy = SlaPolicy(**args)
@@ -221,7 +216,7 @@ def add_policy(args):
 def update_policy(args, code):
     """Sysadmins: change a policy; the deadlines of open reports under it are recomputed."""
     actor = require_staff()
-    _sysadmin(actor)
+    require_sysadmin(actor, "policy")
     policy = db.session.get(SlaPolicy, code)
     if policy is None:
         raise NotFound("not_found")

@@ -41,7 +41,7 @@ from lapor.channels.open311_views import (
     service_view,
 )
 from lapor.clock import utcnow
-from lapor.errors import HTTP_CODES, after_a_bug
+from lapor.errors import HTTP_CODES, after_a_bug, after_an_outage
 from lapor.errors import http_error as app_http_error
 from lapor.extensions import db
 from lapor.i18n import gettext
@@ -193,8 +193,7 @@ def http_error(exc: HTTPException):
 @bp.errorhandler(OperationalError)
 @bp.errorhandler(DBAPIError)
 def database_down(exc):
-    log.warning("database unavailable: %s", exc.__class__.__name__)
-    db.session.rollback()
+    after_an_outage(exc)
     response = errors(503, [gettext("error.unavailable")])
     response.headers["Retry-After"] = "5"
     return response

@@ -22,7 +22,6 @@ from lapor.sla.adapter import NATIONAL_TIMEZONE, policy_for
 OTHER = "lainnya"  # the service of reports without a category
 TYPE_ATTRIBUTE = "type"
 DESCRIPTION_LIMIT = 4000  # GeoReport's longest description
-AWAITING_FOLLOW_UP = ("disposed", "in_progress")
 MEDIA_LINE = "Media: "
 # What a URI may hold written out (RFC 3986 unreserved and reserved characters, and "%").
 URI_SAFE = "-._~:/?#[]@!$&'()*+,;=%"
@@ -80,15 +79,10 @@ def request_view(report: Report) -> dict:
     notes = gettext("open311.status_notes", label=label, state=report.state)
     if report.archive_reason:
         notes += ": " + gettext(f"archive.{report.archive_reason}")
-    # The deadline that runs, as the desk and the reporter's page show it: the disposition one
-    # in triage, then the follow-up one; none once met, nor while paused for the reporter (the
-    # deadline then moves by the time waited, known only once they answer).
-    if report.state == "received":
-        expected = report.disposition_due_at
-    elif report.state in AWAITING_FOLLOW_UP and report.followed_up_at is None:
-        expected = report.followup_due_at
-    else:
-        expected = None
+    # The deadline that runs, as the database keeps it (models.report.CURRENT_DUE_SQL): the
+    # disposition one in triage, then the follow-up one; none once met, nor while paused for the
+    # reporter (the deadline then moves by the time waited, known only once they answer).
+    expected = report.current_due_at
     return {
         "service_request_id": report.tracking_id,
         "status": "open" if report.state in OPEN_STATES else "closed",

@@ -42,18 +42,10 @@ _HOURS_RE = re.compile(r"\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*")
 
 
 @cache
-def _holidays_in(year: int) -> Mapping[date, str]:
-    """National holidays and cuti bersama of one year, built on first use."""
-    # language="id" pins the names; otherwise the library follows $LANG.
-    table = holidays.country_holidays(
-        "ID", categories=("public", "government"), years=year, language="id"
-    )
-    return MappingProxyType(dict(table))
-
-
-@cache
-def _holiday_names_in(year: int, language: str) -> Mapping[date, str]:
-    """The same days' names in another of the library's languages (e.g. "en_US"), for people."""
+def _holidays_in(year: int, language: str = "id") -> Mapping[date, str]:
+    """National holidays and cuti bersama of one year, named in `language` (the library's
+    codes: "id", "en_US"), built on first use."""
+    # The language pins the names; otherwise the library follows $LANG.
     table = holidays.country_holidays(
         "ID", categories=("public", "government"), years=year, language=language
     )
@@ -149,7 +141,7 @@ class WorkCalendar:
         name = _holidays_in(day.year).get(day)
         if name is None or language == "id":
             return name
-        return _holiday_names_in(day.year, language).get(day, name)
+        return _holidays_in(day.year, language).get(day, name)
 
     def is_working_day(self, day: date) -> bool:
         """True if the office opens on `day` (a closure beats an extra day, which beats the rest)."""

@@ -62,9 +62,14 @@ def staff_only(*roles: str):
 signed_in = staff_only()
 
 
+def sign_in_url() -> str:
+    """The sign-in form's address, coming back to this page (or the page a form was sent from)."""
+    return url_for("staff.desk", next=come_back_to())
+
+
 def to_sign_in():
     """The sign-in form, coming back here afterwards; htmx is told to load it as a whole page."""
-    target = url_for("staff.desk", next=come_back_to())
+    target = sign_in_url()
     if is_htmx():
         return "", 204, {"HX-Redirect": target}
     return redirect(target)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, request
 
 from lapor import audit
+from lapor.app import ROW_ID_MAX
 from lapor.web.desk.common import Filters, page, staff_only
 
 bp = Blueprint("log", __name__)
@@ -38,13 +39,9 @@ def details(entry) -> list[tuple[str, str]]:
 def index(user):
     filters = Filters()
     filters.choice(request.args, "kind", KINDS)
+    filters.number(request.args, "before", 0, 0, ROW_ID_MAX)  # 0: the newest page
     subject = " ".join(request.args.get("subject", "").split())[:120]
-    before = None
-    if request.args.get("before", "").strip():
-        filters.number(request.args, "before", 0, 1, 2**31 - 1)
-        before = filters.values.pop("before") or None
-    entries = audit.entries(action=filters.values.get("kind"), subject=subject or None, before=before,
-                            limit=PAGE_SIZE + 1)
-    older = entries[PAGE_SIZE - 1].id if len(entries) > PAGE_SIZE else None
-    return page("staff/log.html", user, entries=entries[:PAGE_SIZE], kinds=KINDS, kind=filters.values.get("kind"),
+    entries, older = audit.page(action=filters.values.get("kind"), subject=subject or None,
+                                before=filters.values["before"] or None, limit=PAGE_SIZE)
+    return page("staff/log.html", user, entries=entries, kinds=KINDS, kind=filters.values.get("kind"),
                 subject=subject, older=older, ignored=filters.ignored, details=details)
